@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { databaseUrl } from './db/database.js';
+
+/** The environment, or any record shaped like it (tests and `npm start` pass their own). */
+export type Env = Record<string, string | undefined>;
+
+export const SUBGRAPH_NAMES = ['order', 'inventory', 'payment', 'notification'] as const;
+export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+
+export const DEFAULT_PORTS: Record<SubgraphName | 'gateway', number> = {
+  gateway: 4000,
+  order: 4001,
+  inventory: 4002,
+  payment: 4003,
+  notification: 4004,
+};
+
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Parses with zod and reports every bad variable at once, by name. */
+export function parseEnv<S extends z.ZodType>(schema: S, values: Record<string, unknown>, service: string): z.output<S> {
+  const result = schema.safeParse(values);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration for ${service}:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+export const envName = (service: string, key: string) => `${service.toUpperCase()}_${key}`;
+
+/** Settings every subgraph has; each reads `<NAME>_…` variables so one environment can hold them all. */
+export function subgraphBaseConfig(env: Env, name: SubgraphName) {
+  const production = env.NODE_ENV === 'production';
+  const schema = z.object({
+    production: z.boolean(),
+    host: z.string().min(1),
+    port,
+    databaseUrl: z.string().url(),
+    createDatabase: z.boolean(),
+    gatewaySecret: z.string().min(production ? 32 : 8, 'must be set (at least 32 characters in production)'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    natsUrl: z.string().min(1),
+    /** Off only for the benchmark that measures what DataLoader batching saves. */
+    batchLoaders: z.boolean(),
+  });
+  const serverUrl = env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  return parseEnv(
+    schema,
+    {
+      production,
+      host: env[envName(name, 'HOST')] ?? env.HOST ?? '127.0.0.1',
+      port: port.parse(env[envName(name, 'PORT')] ?? DEFAULT_PORTS[name]),
+      databaseUrl: env[envName(name, 'DATABASE_URL')] ?? databaseUrl(serverUrl, `commerce_${name}`),
+      createDatabase: bool.parse(env.DB_CREATE ?? (production ? 'false' : 'true')),
+      gatewaySecret: env[envName(name, 'GATEWAY_SECRET')] ?? (production ? '' : `dev-only-${name}-secret`),
+      logLevel: env.LOG_LEVEL ?? 'info',
+      natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
+      batchLoaders: bool.parse(env.LOADERS_BATCH ?? 'true'),
+    },
+    name,
+  );
+}
+export type SubgraphBaseConfig = ReturnType<typeof subgraphBaseConfig>;
+
+export { bool as booleanFromEnv, port as portFromEnv };

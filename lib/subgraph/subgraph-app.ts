@@ -1,0 +1,46 @@
+import type { Orm } from '../db/orm.js';
+import type { Logger } from '../logger.js';
+import type { SubgraphServer } from './subgraph-server.js';
+
+/** A subgraph built but not listening: what `main.ts`, `npm start` and tests all hold. */
+export interface SubgraphApp {
+  name: string;
+  db: Orm;
+  logger: Logger;
+  server: SubgraphServer;
+  /** Listens on the configured host and port; resolves with the bound port. */
+  start(): Promise<number>;
+  /** Stops accepting, finishes in-flight work, then closes what the app opened, last opened first. */
+  stop(): Promise<void>;
+}
+
+export interface SubgraphAppParts {
+  name: string;
+  host: string;
+  port: number;
+  db: Orm;
+  logger: Logger;
+  server: SubgraphServer;
+  /** Started after the server listens, stopped (in reverse) after it stops: consumers, relays… */
+  workers?: { start(): Promise<void>; stop(): Promise<void> }[];
+}
+
+export function assembleSubgraphApp(parts: SubgraphAppParts): SubgraphApp {
+  const workers = parts.workers ?? [];
+  return {
+    name: parts.name,
+    db: parts.db,
+    logger: parts.logger,
+    server: parts.server,
+    async start() {
+      const port = await parts.server.listen(parts.port, parts.host);
+      for (const w of workers) await w.start();
+      return port;
+    },
+    async stop() {
+      await parts.server.stop();
+      for (const w of [...workers].reverse()) await w.stop();
+      await parts.db.orm.close();
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { DocumentNode } from 'graphql';
+import { hasGatewaySecret, identityFromHeaders, IdentityHeader, type Identity } from '../auth/identity.js';
+import type { Orm } from '../db/orm.js';
+import { formatError } from '../errors.js';
+import { createGraphQLHandler } from '../http/graphql-handler.js';
+import { closeServer, createHttpServer, listen } from '../http/http-server.js';
+import type { ReadinessCheck } from '../http/health.js';
+import { sendJson } from '../http/respond.js';
+import type { Logger } from '../logger.js';
+
+/** What every resolver of every subgraph receives. */
+export interface SubgraphContext<Loaders> {
+  /** A fresh EntityManager for this request only: no identity map shared across requests. */
+  em: EntityManager;
+  identity: Identity | null;
+  loaders: Loaders;
+  requestId: string;
+  logger: Logger;
+}
+
+export interface SubgraphServerOptions<Loaders> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<SubgraphContext<Loaders>>;
+  orm: Orm;
+  /** Requests without this value in `x-gateway-secret` get 401 before anything is parsed. */
+  gatewaySecret: string;
+  createLoaders: (em: EntityManager) => Loaders;
+  logger: Logger;
+  maskErrors: boolean;
+  maxBodyBytes?: number;
+  readiness?: ReadinessCheck[];
+}
+
+export interface SubgraphServer {
+  httpServer: Server;
+  apollo: ApolloServer<SubgraphContext<unknown>>;
+  /** Starts Apollo and listens; resolves with the bound port (0 picks a free one). */
+  listen(port: number, host?: string): Promise<number>;
+  /** Drains HTTP and stops Apollo; the caller closes the ORM and NATS after. */
+  stop(): Promise<void>;
+}
+
+/** Builds a subgraph's HTTP + GraphQL server without listening. */
+export function createSubgraphServer<Loaders>(opts: SubgraphServerOptions<Loaders>): SubgraphServer {
+  const schema = buildSubgraphSchema([{ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]);
+  // The HTTP server exists first so Apollo's drain plugin can close it; its handler is bound below.
+  let graphql: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  const httpServer = createHttpServer({
+    logger: opts.logger,
+    graphql: (req, res) => {
+      // Checked before the body is read or parsed: without the gateway's secret nothing executes,
+      // not even `_service` or `_entities`.
+      if (!hasGatewaySecret(req.headers, opts.gatewaySecret)) {
+        req.resume();
+        return sendJson(res, 401, { errors: [{ message: 'This subgraph answers only the gateway.', extensions: { code: 'UNAUTHENTICATED' } }] });
+      }
+      return graphql(req, res);
+    },
+    readiness: [
+      { name: 'database', check: () => opts.orm.orm.em.getConnection().execute('select 1') },
+      ...(opts.readiness ?? []),
+    ],
+  });
+
+  const apollo = new ApolloServer<SubgraphContext<Loaders>>({
+    schema,
+    // Only the gateway reaches a subgraph (secret below) and it needs `_service` / introspection.
+    introspection: true,
+    includeStacktraceInErrorResponses: !opts.maskErrors,
+    formatError: (formatted, error) =>
+      formatError(formatted, error, {
+        mask: opts.maskErrors,
+        onUnexpected: (err) => opts.logger.error({ err }, 'unexpected error in resolver'),
+      }),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+  });
+
+  graphql = createGraphQLHandler(apollo, {
+    maxBodyBytes: opts.maxBodyBytes ?? 1_000_000,
+    context: async (req) => {
+      const em = opts.orm.orm.em.fork() as EntityManager;
+      const requestId = (req.headers[IdentityHeader.requestId] as string | undefined) ?? randomUUID();
+      return {
+        em,
+        identity: identityFromHeaders(req.headers),
+        loaders: opts.createLoaders(em),
+        requestId,
+        logger: opts.logger.child({ requestId }),
+      };
+    },
+  });
+
+  let started = false;
+  return {
+    httpServer,
+    apollo: apollo as unknown as ApolloServer<SubgraphContext<unknown>>,
+    async listen(port, host) {
+      if (!started) {
+        await apollo.start();
+        started = true;
+      }
+      return listen(httpServer, port, host);
+    },
+    async stop() {
+      if (started) await apollo.stop();
+      await closeServer(httpServer);
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { isUuid, parseId } from '../../../../lib/ids.js';
+import { money } from '../../../../lib/money.js';
+import { DateTimeScalar } from '../../../../lib/graphql/scalars.js';
+import type { SubgraphContext } from '../../../../lib/subgraph/subgraph-server.js';
+import { availableUnits, type Product } from '../entities/product.entity.js';
+import type { InventoryLoaders } from '../loaders.js';
+import { listProducts, type ProductListArgs } from '../services/product.service.js';
+
+type Ctx = SubgraphContext<InventoryLoaders>;
+
+export const resolvers: GraphQLResolverMap<Ctx> = {
+  DateTime: DateTimeScalar,
+  Query: {
+    products: (_: unknown, args: ProductListArgs, ctx: Ctx) => listProducts(ctx.em, args),
+    product: (_: unknown, args: { id: string }, ctx: Ctx) => ctx.loaders.product.load(parseId(args.id)),
+  },
+  Product: {
+    __resolveReference: (ref: { id: string }, ctx: Ctx) => (isUuid(ref.id) ? ctx.loaders.product.load(ref.id) : null),
+    price: (p: Product) => money(p.priceCents),
+    available: availableUnits,
+    inStock: (p: Product) => availableUnits(p) > 0,
+  },
+} as GraphQLResolverMap<Ctx>;
