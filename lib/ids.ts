@@ -11,3 +11,8 @@ export function parseId(value: string, field = 'id'): string {
   if (!isUuid(value)) throw badInput(`${field} must be a UUID.`, { field });
   return value.toLowerCase();
 }
+
+/** The id of an entity reference from another subgraph, normalised; `null` when it cannot be one of ours. */
+export function referenceId(value: unknown): string | null {
+  return isUuid(value) ? value.toLowerCase() : null;
+}

@@ -58,6 +58,8 @@ export async function initOrm(opts: OrmOptions): Promise<Orm> {
       transactional: true,
       allOrNothing: true,
       snapshot: false,
+      // Callers print their own one-line summary of what was applied.
+      silent: true,
       emit: 'ts',
       fileName: (timestamp: string, name?: string) => `Migration${timestamp}${name ? `_${name}` : ''}`,
     },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -80,7 +81,8 @@ export function createSubgraphServer<Loaders>(opts: SubgraphServerOptions<Loader
         mask: opts.maskErrors,
         onUnexpected: (err) => opts.logger.error({ err }, 'unexpected error in resolver'),
       }),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    // No Apollo Studio here: inline traces would only cost CPU on every request.
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
   });
 
   graphql = createGraphQLHandler(apollo, {

@@ -1,5 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { isUuid, parseId } from '../../../../lib/ids.js';
+import { parseId, referenceId } from '../../../../lib/ids.js';
 import { money } from '../../../../lib/money.js';
 import { DateTimeScalar } from '../../../../lib/graphql/scalars.js';
 import type { SubgraphContext } from '../../../../lib/subgraph/subgraph-server.js';
@@ -16,7 +16,10 @@ export const resolvers: GraphQLResolverMap<Ctx> = {
     product: (_: unknown, args: { id: string }, ctx: Ctx) => ctx.loaders.product.load(parseId(args.id)),
   },
   Product: {
-    __resolveReference: (ref: { id: string }, ctx: Ctx) => (isUuid(ref.id) ? ctx.loaders.product.load(ref.id) : null),
+    __resolveReference: (ref: { id: string }, ctx: Ctx) => {
+      const id = referenceId(ref.id);
+      return id ? ctx.loaders.product.load(id) : null;
+    },
     price: (p: Product) => money(p.priceCents),
     available: availableUnits,
     inStock: (p: Product) => availableUnits(p) > 0,

@@ -1,0 +1,19 @@
+import { resolve } from 'node:path';
+import type { OrmOptions } from '../../../lib/db/orm.js';
+import { NotificationSchema } from './entities/notification.entity.js';
+import { WebhookDeliveryAttemptSchema } from './entities/webhook-delivery-attempt.entity.js';
+import { WebhookDeliverySchema } from './entities/webhook-delivery.entity.js';
+import { WebhookEndpointSchema } from './entities/webhook-endpoint.entity.js';
+import { migrations } from './migrations/index.js';
+
+export const entities = [NotificationSchema, WebhookEndpointSchema, WebhookDeliverySchema, WebhookDeliveryAttemptSchema];
+
+export function ormOptions(config: { databaseUrl: string; createDatabase: boolean }): OrmOptions {
+  return {
+    databaseUrl: config.databaseUrl,
+    createDatabase: config.createDatabase,
+    entities,
+    migrations,
+    migrationsPath: resolve(import.meta.dirname, 'migrations'),
+  };
+}

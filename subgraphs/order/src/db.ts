@@ -1,0 +1,19 @@
+import { resolve } from 'node:path';
+import type { OrmOptions } from '../../../lib/db/orm.js';
+import { CustomerSchema } from './entities/customer.entity.js';
+import { OrderItemSchema } from './entities/order-item.entity.js';
+import { OrderStatusChangeSchema } from './entities/order-status-change.entity.js';
+import { OrderSchema } from './entities/order.entity.js';
+import { migrations } from './migrations/index.js';
+
+export const entities = [CustomerSchema, OrderSchema, OrderItemSchema, OrderStatusChangeSchema];
+
+export function ormOptions(config: { databaseUrl: string; createDatabase: boolean }): OrmOptions {
+  return {
+    databaseUrl: config.databaseUrl,
+    createDatabase: config.createDatabase,
+    entities,
+    migrations,
+    migrationsPath: resolve(import.meta.dirname, 'migrations'),
+  };
+}

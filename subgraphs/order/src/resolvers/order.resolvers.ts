@@ -1,0 +1,33 @@
+import { canSee } from '../../../../lib/auth/identity.js';
+import { parseId, referenceId } from '../../../../lib/ids.js';
+import { money } from '../../../../lib/money.js';
+import type { OrderItem } from '../entities/order-item.entity.js';
+import type { Order } from '../entities/order.entity.js';
+import { authorizeOrder, listOrders, type OrderListArgs } from '../services/order-query.service.js';
+import type { Ctx } from './index.js';
+
+export const orderResolvers = {
+  Query: {
+    order: async (_: unknown, args: { id: string }, ctx: Ctx) =>
+      authorizeOrder(ctx.identity, await ctx.loaders.order.load(parseId(args.id))),
+    orders: (_: unknown, args: OrderListArgs, ctx: Ctx) => listOrders(ctx.em, ctx.identity, args),
+  },
+  Order: {
+    // Other subgraphs and subscriptions reach orders by reference: the same owner rule applies.
+    __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+      const id = referenceId(ref.id);
+      if (!id) return null;
+      const order = await ctx.loaders.order.load(id);
+      return order && canSee(ctx.identity, order.customerId) ? order : null;
+    },
+    customer: (o: Order, _: unknown, ctx: Ctx) => ctx.loaders.customer.load(o.customerId),
+    items: (o: Order, _: unknown, ctx: Ctx) => ctx.loaders.items.load(o.id),
+    statusHistory: (o: Order, _: unknown, ctx: Ctx) => ctx.loaders.history.load(o.id),
+    total: (o: Order) => money(o.totalCents),
+  },
+  OrderItem: {
+    product: (i: OrderItem) => ({ __typename: 'Product', id: i.productId }),
+    unitPrice: (i: OrderItem) => money(i.unitPriceCents),
+    lineTotal: (i: OrderItem) => money(i.unitPriceCents * i.quantity),
+  },
+};

@@ -1,0 +1,92 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { canSee, requireIdentity, type Identity } from '../../../../lib/auth/identity.js';
+import { badInput, forbidden } from '../../../../lib/errors.js';
+import { parseId } from '../../../../lib/ids.js';
+import { decodeCursor, pageSize, toConnection, type Connection } from '../../../../lib/pagination.js';
+import { OrderItem } from '../entities/order-item.entity.js';
+import { ORDER_STATUSES, type OrderStatus } from '../entities/order-status.js';
+import { OrderStatusChange } from '../entities/order-status-change.entity.js';
+import { Order } from '../entities/order.entity.js';
+
+/** An order the caller may see, `null` when none has that id, FORBIDDEN when it is someone else's. */
+export function authorizeOrder(identity: Identity | null, order: Order | null): Order | null {
+  const who = requireIdentity(identity);
+  if (!order) return null;
+  if (!canSee(who, order.customerId)) throw forbidden('This order belongs to another customer.');
+  return order;
+}
+
+export interface OrderListArgs {
+  first?: number | null;
+  after?: string | null;
+  status?: OrderStatus | null;
+  customerId?: string | null;
+}
+
+/**
+ * Newest first. A customer lists their own orders (asking for another customer's is FORBIDDEN);
+ * an admin lists everyone's, or one customer's with `customerId`.
+ */
+export async function listOrders(em: EntityManager, identity: Identity | null, args: OrderListArgs): Promise<Connection<Order>> {
+  const who = requireIdentity(identity);
+  const first = pageSize(args.first);
+  let customerId = args.customerId ? parseId(args.customerId, 'customerId') : undefined;
+  if (who.role !== 'ADMIN') {
+    if (customerId && customerId !== who.customerId) throw forbidden('Customers may list only their own orders.');
+    customerId = who.customerId;
+  }
+  if (args.status && !ORDER_STATUSES.includes(args.status)) throw badInput('Unknown order status.', { field: 'status' });
+
+  const where = { ...(customerId ? { customerId } : {}), ...(args.status ? { status: args.status } : {}) };
+  let page: object = where;
+  if (args.after) {
+    const [at, id] = decodeCursor(args.after, 2) as [string, string];
+    const placedAt = new Date(at);
+    page = { $and: [where, { $or: [{ placedAt: { $lt: placedAt } }, { placedAt, id: { $lt: id } }] }] };
+  }
+  const rows = await em.find(Order, page, { orderBy: { placedAt: 'desc', id: 'desc' }, limit: first + 1 });
+  return toConnection(rows, first, (o) => [o.placedAt.toISOString(), o.id], () => em.count(Order, where));
+}
+
+export function findOrdersByIds(em: EntityManager, ids: readonly string[]): Promise<Order[]> {
+  return em.find(Order, { id: { $in: [...ids] } });
+}
+
+export function findItemsByOrderIds(em: EntityManager, orderIds: readonly string[]): Promise<OrderItem[]> {
+  return em.find(OrderItem, { orderId: { $in: [...orderIds] } }, { orderBy: { orderId: 'asc', position: 'asc' } });
+}
+
+export function findHistoryByOrderIds(em: EntityManager, orderIds: readonly string[]): Promise<OrderStatusChange[]> {
+  return em.find(OrderStatusChange, { orderId: { $in: [...orderIds] } }, { orderBy: { orderId: 'asc', at: 'asc', id: 'asc' } });
+}
+
+/**
+ * The newest `first + 1` orders of each customer in one statement (a window over customers),
+ * so `Customer.orders` on a page of customers costs one SELECT, not one per customer.
+ */
+export async function findRecentOrdersOfCustomers(
+  em: EntityManager,
+  customerIds: readonly string[],
+  first: number,
+  status: OrderStatus | null,
+): Promise<Order[]> {
+  const rows = await em.getConnection().execute<Record<string, unknown>[]>(
+    `select * from (
+       select o.*, row_number() over (partition by o.customer_id order by o.placed_at desc, o.id desc) as rank
+       from orders o
+       where o.customer_id = any(?) and (?::text is null or o.status = ?)
+     ) ranked where rank <= ? order by customer_id, rank`,
+    [[...customerIds], status, status, first + 1],
+  );
+  return rows.map(({ rank: _rank, ...row }) => em.map(Order, row));
+}
+
+/** Order counts per customer in one statement. */
+export async function countOrdersOfCustomers(em: EntityManager, customerIds: readonly string[], status: OrderStatus | null) {
+  const rows = await em.getConnection().execute<{ customer_id: string; count: string }[]>(
+    `select customer_id, count(*) as count from orders
+     where customer_id = any(?) and (?::text is null or status = ?) group by customer_id`,
+    [[...customerIds], status, status],
+  );
+  return rows.map((r) => ({ customerId: r.customer_id, count: Number(r.count) }));
+}

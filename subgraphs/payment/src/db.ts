@@ -1,0 +1,19 @@
+import { resolve } from 'node:path';
+import type { OrmOptions } from '../../../lib/db/orm.js';
+import { PaymentMethodSchema } from './entities/payment-method.entity.js';
+import { PaymentTransactionSchema } from './entities/payment-transaction.entity.js';
+import { PaymentSchema } from './entities/payment.entity.js';
+import { RefundSchema } from './entities/refund.entity.js';
+import { migrations } from './migrations/index.js';
+
+export const entities = [PaymentSchema, PaymentMethodSchema, RefundSchema, PaymentTransactionSchema];
+
+export function ormOptions(config: { databaseUrl: string; createDatabase: boolean }): OrmOptions {
+  return {
+    databaseUrl: config.databaseUrl,
+    createDatabase: config.createDatabase,
+    entities,
+    migrations,
+    migrationsPath: resolve(import.meta.dirname, 'migrations'),
+  };
+}
