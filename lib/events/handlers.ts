@@ -1,0 +1,12 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EventData, EventType } from './contracts/index.js';
+import type { EventEnvelope } from './envelope.js';
+
+/**
+ * Handles one event inside the consumer's transaction: `em` is already in that transaction, and
+ * whatever the handler flushes (state and outbox events) commits with the inbox row that marks
+ * the event handled. Throwing rolls all of it back and the event is redelivered later.
+ */
+export type EventHandler<T extends EventType> = (em: EntityManager, event: EventEnvelope<EventData<T>>) => Promise<void>;
+
+export type EventHandlers = { [T in EventType]?: EventHandler<T> };
