@@ -22,6 +22,9 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** "50,200,500" → [50, 200, 500]; anything unparsable becomes NaN and fails validation by name. */
+export const msList = (value: string): number[] => value.split(',').map((v) => Number(v.trim()));
+
 /** Parses with zod and reports every bad variable at once, by name. */
 export function parseEnv<S extends z.ZodType>(schema: S, values: Record<string, unknown>, service: string): z.output<S> {
   const result = schema.safeParse(values);
@@ -48,6 +51,10 @@ export function subgraphBaseConfig(env: Env, name: SubgraphName) {
     natsUrl: z.string().min(1),
     /** Off only for the benchmark that measures what DataLoader batching saves. */
     batchLoaders: z.boolean(),
+    /** Subjects and streams are named from it; each test run uses its own. */
+    eventsPrefix: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only'),
+    eventMaxDeliveries: z.number().int().min(1),
+    eventRetryBackoffMs: z.array(z.number().int().nonnegative()).min(1),
   });
   const serverUrl = env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   return parseEnv(
@@ -62,6 +69,9 @@ export function subgraphBaseConfig(env: Env, name: SubgraphName) {
       logLevel: env.LOG_LEVEL ?? 'info',
       natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
       batchLoaders: bool.parse(env.LOADERS_BATCH ?? 'true'),
+      eventsPrefix: env.EVENTS_PREFIX ?? 'commerce',
+      eventMaxDeliveries: Number(env.EVENT_MAX_DELIVERIES ?? 5),
+      eventRetryBackoffMs: msList(env.EVENT_RETRY_BACKOFF_MS ?? '200,1000,5000,15000'),
     },
     name,
   );

@@ -30,8 +30,12 @@ export async function insertPaidOrder(
   placedAt = new Date(),
 ): Promise<{ order: Order; payment: Payment; notification: Notification }> {
   const orderEm = stack.subgraphs.order.db.orm.em.fork();
+  const method = Object.assign(new PaymentMethod(), { customerId: customer.id, token: `tok_${randomUUID()}`, brand: 'visa', last4: '4242', expMonth: 12, expYear: 2030 });
   const order = Object.assign(new Order(), {
     customerId: customer.id,
+    paymentMethodId: method.id,
+    idempotencyKey: randomUUID(),
+    requestHash: 'fixture',
     status: 'PAID' as OrderStatus,
     totalCents: lines.reduce((sum, l) => sum + l.product.priceCents * l.quantity, 0),
     placedAt,
@@ -45,7 +49,6 @@ export async function insertPaidOrder(
   await orderEm.persistAndFlush([order, ...items, ...history]);
 
   const paymentEm = stack.subgraphs.payment.db.orm.em.fork();
-  const method = Object.assign(new PaymentMethod(), { customerId: customer.id, token: `tok_${randomUUID()}`, brand: 'visa', last4: '4242', expMonth: 12, expYear: 2030 });
   const payment = Object.assign(new Payment(), {
     orderId: order.id,
     customerId: customer.id,

@@ -1,4 +1,5 @@
 import type { Orm } from '../db/orm.js';
+import type { Messaging } from '../events/messaging.js';
 import type { Logger } from '../logger.js';
 import type { SubgraphServer } from './subgraph-server.js';
 
@@ -8,6 +9,8 @@ export interface SubgraphApp {
   db: Orm;
   logger: Logger;
   server: SubgraphServer;
+  /** The service's outbox relay and consumers, when it has any. */
+  messaging?: Messaging;
   /** Listens on the configured host and port; resolves with the bound port. */
   start(): Promise<number>;
   /** Stops accepting, finishes in-flight work, then closes what the app opened, last opened first. */
@@ -21,17 +24,19 @@ export interface SubgraphAppParts {
   db: Orm;
   logger: Logger;
   server: SubgraphServer;
+  messaging?: Messaging;
   /** Started after the server listens, stopped (in reverse) after it stops: consumers, relays… */
   workers?: { start(): Promise<void>; stop(): Promise<void> }[];
 }
 
 export function assembleSubgraphApp(parts: SubgraphAppParts): SubgraphApp {
-  const workers = parts.workers ?? [];
+  const workers = [...(parts.workers ?? []), ...(parts.messaging ? [parts.messaging] : [])];
   return {
     name: parts.name,
     db: parts.db,
     logger: parts.logger,
     server: parts.server,
+    messaging: parts.messaging,
     async start() {
       const port = await parts.server.listen(parts.port, parts.host);
       for (const w of workers) await w.start();

@@ -4,6 +4,8 @@ import { envName, SUBGRAPH_NAMES, type Env, type SubgraphName } from '../config.
 import { dropDatabase } from '../db/database.js';
 import { migrate } from '../db/orm.js';
 import type { SubgraphApp } from '../subgraph/subgraph-app.js';
+import { EventBus } from '../events/bus.js';
+import { createLogger } from '../logger.js';
 import { subgraphModules } from '../../subgraphs/index.js';
 import { createGatewayApp, type GatewayApp } from '../../gateway/src/app.js';
 import { loadGatewayConfig } from '../../gateway/src/config.js';
@@ -12,6 +14,8 @@ import { newRunId, testDatabaseUrl, TEST_SERVER_URL } from './test-databases.js'
 
 export interface TestStack {
   env: Env;
+  /** A connection to this run's streams, for tests that publish or inspect events directly. */
+  bus: EventBus;
   gatewayUrl: string;
   subgraphs: Record<SubgraphName, SubgraphApp & { url: string }>;
   gateway: GatewayApp;
@@ -44,6 +48,10 @@ export async function startStack(extraEnv: Env = {}): Promise<TestStack> {
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
     GATEWAY_PORT: '0',
+    // Each run has its own subjects and streams, so runs never see each other's events.
+    EVENTS_PREFIX: runId,
+    EVENT_RETRY_BACKOFF_MS: '50,100,200',
+    PAYMENT_RETRY_DELAYS_MS: '5,10,20',
     ...Object.fromEntries(
       SUBGRAPH_NAMES.flatMap((n) => [
         [envName(n, 'DATABASE_URL'), testDatabaseUrl(n, runId)],
@@ -56,10 +64,13 @@ export async function startStack(extraEnv: Env = {}): Promise<TestStack> {
 
   const subgraphs = {} as TestStack['subgraphs'];
   let gateway: GatewayApp | undefined;
+  const bus = await EventBus.connect({ url: env.NATS_URL!, prefix: runId, name: `test-${runId}`, logger: createLogger('test', 'silent') });
   const stop = async () => {
     await gateway?.stop();
     await Promise.all(Object.values(subgraphs).map((s) => s.stop()));
     await Promise.all(SUBGRAPH_NAMES.map((n) => dropDatabase(env[envName(n, 'DATABASE_URL')]!)));
+    await bus.deleteStreams();
+    await bus.close();
   };
 
   try {
@@ -80,6 +91,7 @@ export async function startStack(extraEnv: Env = {}): Promise<TestStack> {
     let adminToken: string | undefined;
     return {
       env,
+      bus,
       gatewayUrl,
       subgraphs,
       gateway,

@@ -9,12 +9,26 @@ import { ormOptions } from './db.js';
 import { createLoaders } from './loaders.js';
 import { createResolvers } from './resolvers/index.js';
 import { ensureAdmin } from './services/customer.service.js';
+import { Messaging } from '../../../lib/events/messaging.js';
+import { deadLetterCompensation } from './events/dead-letter.compensation.js';
+import { replicaHandlers } from './events/replica.handlers.js';
+import { sagaHandlers } from './events/saga.handlers.js';
 
 /** Builds the order subgraph (customers, identity, orders) without listening. */
 export async function createOrderApp(config: OrderConfig): Promise<SubgraphApp> {
   const logger = createLogger('order', config.logLevel);
   const signToken = await createTokenSigner(config.jwtPrivateKey, { issuer: config.jwtIssuer, audience: config.jwtAudience });
   const db = await initOrm(ormOptions(config));
+  const messaging = new Messaging({
+    service: 'order',
+    natsUrl: config.natsUrl,
+    eventsPrefix: config.eventsPrefix,
+    orm: db.orm,
+    logger,
+    handlers: { ...sagaHandlers, ...replicaHandlers },
+    extraSubscriptions: (bus) => [deadLetterCompensation(bus)],
+    consumer: { maxDeliveries: config.eventMaxDeliveries, backoffMs: config.eventRetryBackoffMs },
+  });
   const server = createSubgraphServer({
     name: 'order',
     typeDefs: loadSubgraphTypeDefs('order'),
@@ -24,6 +38,7 @@ export async function createOrderApp(config: OrderConfig): Promise<SubgraphApp> 
     createLoaders: (em) => createLoaders(em, { batch: config.batchLoaders }),
     logger,
     maskErrors: config.production,
+    readiness: [messaging.readiness()],
   });
   const admin = {
     async start() {
@@ -32,5 +47,5 @@ export async function createOrderApp(config: OrderConfig): Promise<SubgraphApp> 
     },
     async stop() {},
   };
-  return assembleSubgraphApp({ name: 'order', host: config.host, port: config.port, db, logger, server, workers: [admin] });
+  return assembleSubgraphApp({ name: 'order', host: config.host, port: config.port, db, logger, server, workers: [admin], messaging });
 }

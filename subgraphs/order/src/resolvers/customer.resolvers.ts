@@ -23,7 +23,7 @@ export function customerResolvers(signToken: TokenSigner) {
     },
     Mutation: {
       registerCustomer: async (_: unknown, args: { input: RegistrationInput }, ctx: Ctx) =>
-        authPayload(await registerCustomer(ctx.em, args.input)),
+        authPayload(await registerCustomer(ctx.em, args.input, { cause: { requestId: ctx.requestId } })),
       login: async (_: unknown, args: { email: string; password: string }, ctx: Ctx) =>
         authPayload(await authenticate(ctx.em, args.email, args.password)),
     },

@@ -14,7 +14,7 @@ export function createResolvers(deps: { signToken: TokenSigner }): GraphQLResolv
   return {
     DateTime: DateTimeScalar,
     Query: { ...customers.Query, ...orderResolvers.Query },
-    Mutation: { ...customers.Mutation },
+    Mutation: { ...customers.Mutation, ...orderResolvers.Mutation },
     Customer: customers.Customer,
     Order: orderResolvers.Order,
     OrderItem: orderResolvers.OrderItem,

@@ -4,6 +4,8 @@ import { money } from '../../../../lib/money.js';
 import type { OrderItem } from '../entities/order-item.entity.js';
 import type { Order } from '../entities/order.entity.js';
 import { authorizeOrder, listOrders, type OrderListArgs } from '../services/order-query.service.js';
+import { cancelOrder, markOrderDelivered, shipOrder } from '../services/order-commands.service.js';
+import { placeOrder, type PlaceOrderInput } from '../services/place-order.service.js';
 import type { Ctx } from './index.js';
 
 export const orderResolvers = {
@@ -11,6 +13,15 @@ export const orderResolvers = {
     order: async (_: unknown, args: { id: string }, ctx: Ctx) =>
       authorizeOrder(ctx.identity, await ctx.loaders.order.load(parseId(args.id))),
     orders: (_: unknown, args: OrderListArgs, ctx: Ctx) => listOrders(ctx.em, ctx.identity, args),
+  },
+  Mutation: {
+    placeOrder: (_: unknown, args: { input: PlaceOrderInput; idempotencyKey: string }, ctx: Ctx) =>
+      placeOrder(ctx.em, ctx.identity, args.input, args.idempotencyKey, ctx.requestId),
+    cancelOrder: (_: unknown, args: { id: string; reason?: string | null }, ctx: Ctx) =>
+      cancelOrder(ctx.em, ctx.identity, parseId(args.id), args.reason ?? null, ctx.requestId),
+    shipOrder: (_: unknown, args: { id: string; trackingNumber: string }, ctx: Ctx) =>
+      shipOrder(ctx.em, ctx.identity, parseId(args.id), args.trackingNumber, ctx.requestId),
+    markOrderDelivered: (_: unknown, args: { id: string }, ctx: Ctx) => markOrderDelivered(ctx.em, ctx.identity, parseId(args.id), ctx.requestId),
   },
   Order: {
     // Other subgraphs and subscriptions reach orders by reference: the same owner rule applies.

@@ -1,4 +1,6 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { recordEvent, type EventCause } from '../../../../lib/events/record-event.js';
 import { z } from 'zod';
 import type { Role } from '../../../../lib/auth/identity.js';
 import { AppError, ErrorCode, badInput } from '../../../../lib/errors.js';
@@ -19,7 +21,11 @@ const Registration = z.object({
 export type RegistrationInput = z.input<typeof Registration>;
 
 /** Creates a customer account; an email already in use is a CONFLICT. */
-export async function registerCustomer(em: EntityManager, input: RegistrationInput, role: Role = 'CUSTOMER'): Promise<Customer> {
+export async function registerCustomer(
+  em: EntityManager,
+  input: RegistrationInput,
+  opts: { role?: Role; cause?: EventCause } = {},
+): Promise<Customer> {
   const parsed = Registration.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -29,12 +35,14 @@ export async function registerCustomer(em: EntityManager, input: RegistrationInp
   if (await em.count(Customer, { email })) {
     throw new AppError(ErrorCode.CONFLICT, 'An account with this email already exists.', { field: 'email' });
   }
-  const customer = em.create(Customer, { email, name, phone: phone ?? null, role, passwordHash: await hashPassword(password) });
+  const customer = em.create(Customer, { email, name, phone: phone ?? null, role: opts.role ?? 'CUSTOMER', passwordHash: await hashPassword(password) });
+  // The account and its welcome event commit in the one transaction of this flush.
+  recordEvent(em, 'customer.registered', { customerId: customer.id, email, name }, { aggregateId: customer.id, cause: opts.cause });
   try {
     await em.persistAndFlush(customer);
   } catch (err) {
     // Two registrations racing for one email: the unique index decides.
-    if ((err as { code?: string }).code === '23505') {
+    if (err instanceof UniqueConstraintViolationException) {
       throw new AppError(ErrorCode.CONFLICT, 'An account with this email already exists.', { field: 'email' });
     }
     throw err;
@@ -66,7 +74,7 @@ export async function ensureAdmin(em: EntityManager, admin: { email: string; pas
     }
     return existing;
   }
-  return registerCustomer(em, { email, name: admin.name, password: admin.password }, 'ADMIN');
+  return registerCustomer(em, { email, name: admin.name, password: admin.password }, { role: 'ADMIN' });
 }
 
 export function findCustomersByIds(em: EntityManager, ids: readonly string[]): Promise<Customer[]> {

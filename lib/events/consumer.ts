@@ -1,0 +1,182 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { ConsumerMessages, JsMsg } from 'nats';
+import type { Logger } from '../logger.js';
+import type { EventBus } from './bus.js';
+import { EVENTS, isEventType } from './contracts/index.js';
+import { EnvelopeSchema, type EventEnvelope } from './envelope.js';
+import type { EventHandlers } from './handlers.js';
+
+/** A durable subscription: one subject of one stream, handled inside a transaction with the inbox. */
+export interface Subscription {
+  durable: string;
+  stream: string;
+  subject: string;
+  /** Validates the raw envelope; throwing sends the message to the dead-letter subject at once. */
+  validate(envelope: EventEnvelope): void;
+  handle(em: EntityManager, envelope: EventEnvelope): Promise<void>;
+  /**
+   * For subscriptions to the dead-letter stream itself: a message that cannot be handled is logged
+   * and dropped (invalid) or retried at the longest backoff, never dead-lettered again in a loop.
+   */
+  isDeadLetterConsumer?: boolean;
+}
+
+export interface ConsumerOptions {
+  /** Deliveries after which a failing message is dead-lettered instead of retried. */
+  maxDeliveries?: number;
+  /** Delay before redelivery after the n-th failure (the last one repeats). */
+  backoffMs?: number[];
+  /** Messages handled at once per subscription. */
+  concurrency?: number;
+  ackWaitMs?: number;
+}
+
+export interface ConsumerStats {
+  handled: number;
+  duplicates: number;
+  retried: number;
+  deadLettered: number;
+}
+
+/** The subscriptions for a service's event handlers: one durable consumer per event type. */
+export function subscriptionsFor(bus: EventBus, service: string, handlers: EventHandlers): Subscription[] {
+  return Object.entries(handlers).map(([type, handler]) => ({
+    durable: `${service}_${type.replace(/\./g, '_')}`,
+    stream: bus.eventsStream,
+    subject: bus.subject(type),
+    validate(envelope) {
+      if (envelope.type !== type || !isEventType(type)) throw new Error(`expected a ${type} event, got ${envelope.type}`);
+      const parsed = EVENTS[type].schema.safeParse(envelope.data);
+      if (!parsed.success) throw new Error(`invalid ${type} data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    },
+    handle: handler as Subscription['handle'],
+  }));
+}
+
+/**
+ * Runs durable JetStream consumers. Each message is validated, then handled in one database
+ * transaction together with an inbox row (consumer, event id), and acked only after that commits:
+ * a redelivery finds the inbox row and has no second effect. A failure is retried with backoff;
+ * after `maxDeliveries`, or at once when the message is malformed, it goes to the dead-letter subject.
+ */
+export class EventConsumers {
+  readonly stats: ConsumerStats = { handled: 0, duplicates: 0, retried: 0, deadLettered: 0 };
+  private readonly streams: ConsumerMessages[] = [];
+  private readonly loops: Promise<void>[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly maxDeliveries: number;
+  private readonly backoffMs: number[];
+  private readonly concurrency: number;
+  private readonly ackWaitMs: number;
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly orm: MikroORM,
+    private readonly subscriptions: Subscription[],
+    private readonly logger: Logger,
+    opts: ConsumerOptions = {},
+  ) {
+    this.maxDeliveries = opts.maxDeliveries ?? 5;
+    this.backoffMs = opts.backoffMs ?? [200, 1000, 5000, 15000];
+    this.concurrency = opts.concurrency ?? 16;
+    this.ackWaitMs = opts.ackWaitMs ?? 30_000;
+  }
+
+  async start(): Promise<void> {
+    for (const sub of this.subscriptions) {
+      await this.bus.ensureConsumer(sub.stream, sub.durable, sub.subject, { ackWaitMs: this.ackWaitMs, maxAckPending: this.concurrency * 4 });
+      const consumer = await this.bus.js.consumers.get(sub.stream, sub.durable);
+      const messages = await consumer.consume({ max_messages: this.concurrency });
+      this.streams.push(messages);
+      this.loops.push(this.consumeLoop(sub, messages));
+    }
+  }
+
+  /** Stops pulling, then waits for the messages in hand to finish (and be acked). */
+  async stop(): Promise<void> {
+    await Promise.all(this.streams.map((s) => s.close().catch(() => undefined)));
+    await Promise.all(this.loops);
+    await Promise.all(this.inFlight);
+  }
+
+  private async consumeLoop(sub: Subscription, messages: ConsumerMessages): Promise<void> {
+    const mine = new Set<Promise<void>>();
+    for await (const msg of messages) {
+      const job = this.process(sub, msg).finally(() => {
+        mine.delete(job);
+        this.inFlight.delete(job);
+      });
+      mine.add(job);
+      this.inFlight.add(job);
+      if (mine.size >= this.concurrency) await Promise.race(mine);
+    }
+  }
+
+  private async process(sub: Subscription, msg: JsMsg): Promise<void> {
+    const deliveries = msg.info.deliveryCount;
+    let envelope: EventEnvelope;
+    try {
+      envelope = EnvelopeSchema.parse(JSON.parse(msg.string())) as EventEnvelope;
+      sub.validate(envelope);
+    } catch (err) {
+      if (sub.isDeadLetterConsumer) {
+        this.logger.warn({ consumer: sub.durable, err }, 'unreadable dead letter skipped');
+        msg.ack();
+        return;
+      }
+      // Malformed: retrying cannot help, and handling half of it would be worse.
+      await this.deadLetter(sub, msg, `rejected: ${(err as Error).message}`, deliveries);
+      return;
+    }
+
+    const log = this.logger.child({ consumer: sub.durable, eventId: envelope.id, eventType: envelope.type, correlationId: envelope.correlationId });
+    try {
+      const fresh = await this.orm.em.fork().transactional(async (em) => {
+        const rows = await em
+          .getConnection()
+          .execute<{ event_id: string }[]>(
+            'insert into inbox_events (consumer, event_id, type, handled_at) values (?, ?, ?, now()) on conflict do nothing returning event_id',
+            [sub.durable, envelope.id, envelope.type],
+            'all',
+            em.getTransactionContext(),
+          );
+        if (rows.length === 0) return false;
+        await sub.handle(em as EntityManager, envelope);
+        await em.flush();
+        return true;
+      });
+      msg.ack();
+      if (fresh) {
+        this.stats.handled++;
+        log.debug({ deliveries }, 'event handled');
+      } else {
+        this.stats.duplicates++;
+        log.debug({ deliveries }, 'duplicate event ignored');
+      }
+    } catch (err) {
+      if (deliveries >= this.maxDeliveries && !sub.isDeadLetterConsumer) {
+        log.error({ err, deliveries }, 'event failed on its last delivery; dead-lettering it');
+        await this.deadLetter(sub, msg, `failed ${deliveries} times: ${(err as Error).message}`, deliveries, envelope.id);
+        return;
+      }
+      this.stats.retried++;
+      const delay = this.backoffMs[Math.min(deliveries - 1, this.backoffMs.length - 1)];
+      log.warn({ err, deliveries, retryInMs: delay }, 'event handler failed; will retry');
+      msg.nak(delay);
+    }
+  }
+
+  private async deadLetter(sub: Subscription, msg: JsMsg, reason: string, deliveries: number, eventId?: string): Promise<void> {
+    try {
+      const type = msg.headers?.get('event-type') || sub.subject.split('.').slice(2).join('.');
+      await this.bus.publishDeadLetter(type, msg.data, { consumer: sub.durable, reason, deliveries, eventId });
+      msg.term();
+      this.stats.deadLettered++;
+      this.logger.error({ consumer: sub.durable, reason, deliveries }, 'message dead-lettered');
+    } catch (err) {
+      // Could not park it: leave it to be redelivered rather than lose it.
+      this.logger.error({ err }, 'dead-lettering failed; the message will be redelivered');
+      msg.nak(this.backoffMs.at(-1));
+    }
+  }
+}
