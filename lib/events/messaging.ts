@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { SubgraphBaseConfig } from '../config.js';
 import type { ReadinessCheck } from '../http/health.js';
 import type { Logger } from '../logger.js';
 import { EventBus } from './bus.js';
@@ -18,6 +19,19 @@ export interface MessagingOptions {
   extraSubscriptions?: (bus: EventBus) => Subscription[];
   consumer?: ConsumerOptions;
   relay?: OutboxRelayOptions;
+}
+
+/** The Messaging of a subgraph, from its parsed base configuration. */
+export function subgraphMessaging(
+  config: Pick<SubgraphBaseConfig, 'natsUrl' | 'eventsPrefix' | 'eventMaxDeliveries' | 'eventRetryBackoffMs'>,
+  parts: { service: string; orm: MikroORM; logger: Logger; handlers: EventHandlers; extraSubscriptions?: MessagingOptions['extraSubscriptions'] },
+): Messaging {
+  return new Messaging({
+    ...parts,
+    natsUrl: config.natsUrl,
+    eventsPrefix: config.eventsPrefix,
+    consumer: { maxDeliveries: config.eventMaxDeliveries, backoffMs: config.eventRetryBackoffMs },
+  });
 }
 
 /** A service's link to the event bus: the outbox relay and the consumers, started and stopped as one worker. */

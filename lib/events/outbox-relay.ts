@@ -120,7 +120,7 @@ export class OutboxRelay {
       if (rows.length === 0) return 0;
       // JetStream keeps the order of publishes on one connection even with acks awaited together.
       const results = await Promise.all(rows.map((r) => this.bus.publish(r.envelope)));
-      await conn.execute('update outbox_events set published_at = now() where id = any(?)', [rows.map((r) => r.id)], 'run', tx.getTransactionContext());
+      await conn.execute('update outbox_events set published_at = now() where id = any(array[?]::uuid[])', [rows.map((r) => r.id)], 'run', tx.getTransactionContext());
       this.published += results.filter((r) => !r.duplicate).length;
       return rows.length;
     });

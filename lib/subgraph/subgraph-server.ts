@@ -8,7 +8,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { DocumentNode } from 'graphql';
 import { hasGatewaySecret, identityFromHeaders, IdentityHeader, type Identity } from '../auth/identity.js';
-import type { Orm } from '../db/orm.js';
+import { requestScope, type Orm } from '../db/orm.js';
 import { formatError } from '../errors.js';
 import { createGraphQLHandler } from '../http/graphql-handler.js';
 import { closeServer, createHttpServer, listen } from '../http/http-server.js';
@@ -63,7 +63,7 @@ export function createSubgraphServer<Loaders>(opts: SubgraphServerOptions<Loader
         req.resume();
         return sendJson(res, 401, { errors: [{ message: 'This subgraph answers only the gateway.', extensions: { code: 'UNAUTHENTICATED' } }] });
       }
-      return graphql(req, res);
+      return requestScope.run(true, () => graphql(req, res));
     },
     readiness: [
       { name: 'database', check: () => opts.orm.orm.em.getConnection().execute('select 1') },

@@ -1,4 +1,6 @@
 import { initOrm } from '../../../lib/db/orm.js';
+import { subgraphMessaging } from '../../../lib/events/messaging.js';
+import { inventoryEventHandlers } from './events/handlers.js';
 import { loadSubgraphTypeDefs } from '../../../lib/graphql/load-schema.js';
 import { createLogger } from '../../../lib/logger.js';
 import { assembleSubgraphApp, type SubgraphApp } from '../../../lib/subgraph/subgraph-app.js';
@@ -12,6 +14,7 @@ import { resolvers } from './resolvers/index.js';
 export async function createInventoryApp(config: InventoryConfig): Promise<SubgraphApp> {
   const logger = createLogger('inventory', config.logLevel);
   const db = await initOrm(ormOptions(config));
+  const messaging = subgraphMessaging(config, { service: 'inventory', orm: db.orm, logger, handlers: inventoryEventHandlers });
   const server = createSubgraphServer({
     name: 'inventory',
     typeDefs: loadSubgraphTypeDefs('inventory'),
@@ -21,6 +24,7 @@ export async function createInventoryApp(config: InventoryConfig): Promise<Subgr
     createLoaders: (em) => createLoaders(em, { batch: config.batchLoaders }),
     logger,
     maskErrors: config.production,
+    readiness: [messaging.readiness()],
   });
-  return assembleSubgraphApp({ name: 'inventory', host: config.host, port: config.port, db, logger, server });
+  return assembleSubgraphApp({ name: 'inventory', host: config.host, port: config.port, db, logger, server, messaging });
 }

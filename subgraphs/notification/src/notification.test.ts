@@ -88,7 +88,7 @@ describe('loaders', () => {
     const loaders = fresh();
     db.sql.reset();
     const lists = await Promise.all([...orders, randomUUID()].map((id) => loaders.orderNotifications.load(id)));
-    expect(db.sql.count).toBe(1);
+    expect(db.sql.total).toBe(1);
     expect(lists.at(-1)).toEqual([]);
     expect(lists[0].map((n) => n.template)).toEqual(['order.placed', 'order-confirmation', 'order-receipt']);
     lists.slice(1, -1).forEach((list, i) => {
@@ -101,7 +101,7 @@ describe('loaders', () => {
     const loaders = fresh();
     db.sql.reset();
     const lists = await Promise.all(customers.map((id) => loaders.customerNotifications(2).load(id)));
-    expect(db.sql.count).toBe(1);
+    expect(db.sql.total).toBe(1);
     customers.forEach((customerId, i) => {
       const expected = all.filter((n) => n.customerId === customerId).sort(newestFirst).slice(0, 2);
       expect(ids(lists[i])).toEqual(ids(expected));
@@ -116,12 +116,12 @@ describe('loaders', () => {
       Promise.all(customers.map((id) => loaders.customerNotifications(20).load(id))),
       Promise.all(customers.map((id) => loaders.customerNotifications(1).load(id))),
     ]);
-    expect(db.sql.count).toBe(2);
+    expect(db.sql.total).toBe(2);
     expect(many.every((list) => list.length === 5 && list[4].template === 'welcome')).toBe(true);
     expect(few.every((list) => list.length === 1)).toBe(true);
     expect(loaders.customerNotifications(0)).toBe(loaders.customerNotifications(0));
     expect(await loaders.customerNotifications(0).load(alice)).toEqual([]);
-    expect(db.sql.count).toBe(2);
+    expect(db.sql.total).toBe(2);
   });
 });
 

@@ -9,7 +9,7 @@ import { ormOptions } from './db.js';
 import { createLoaders } from './loaders.js';
 import { createResolvers } from './resolvers/index.js';
 import { ensureAdmin } from './services/customer.service.js';
-import { Messaging } from '../../../lib/events/messaging.js';
+import { subgraphMessaging } from '../../../lib/events/messaging.js';
 import { deadLetterCompensation } from './events/dead-letter.compensation.js';
 import { replicaHandlers } from './events/replica.handlers.js';
 import { sagaHandlers } from './events/saga.handlers.js';
@@ -19,15 +19,12 @@ export async function createOrderApp(config: OrderConfig): Promise<SubgraphApp> 
   const logger = createLogger('order', config.logLevel);
   const signToken = await createTokenSigner(config.jwtPrivateKey, { issuer: config.jwtIssuer, audience: config.jwtAudience });
   const db = await initOrm(ormOptions(config));
-  const messaging = new Messaging({
+  const messaging = subgraphMessaging(config, {
     service: 'order',
-    natsUrl: config.natsUrl,
-    eventsPrefix: config.eventsPrefix,
     orm: db.orm,
     logger,
     handlers: { ...sagaHandlers, ...replicaHandlers },
     extraSubscriptions: (bus) => [deadLetterCompensation(bus)],
-    consumer: { maxDeliveries: config.eventMaxDeliveries, backoffMs: config.eventRetryBackoffMs },
   });
   const server = createSubgraphServer({
     name: 'order',

@@ -1,26 +1,49 @@
 import { initOrm } from '../../../lib/db/orm.js';
+import { subgraphMessaging } from '../../../lib/events/messaging.js';
+import type { EventHandlers } from '../../../lib/events/handlers.js';
 import { loadSubgraphTypeDefs } from '../../../lib/graphql/load-schema.js';
 import { createLogger } from '../../../lib/logger.js';
 import { assembleSubgraphApp, type SubgraphApp } from '../../../lib/subgraph/subgraph-app.js';
 import { createSubgraphServer } from '../../../lib/subgraph/subgraph-server.js';
 import type { PaymentConfig } from './config.js';
 import { ormOptions } from './db.js';
+import { paymentEventHandlers } from './events/handlers.js';
 import { createLoaders } from './loaders.js';
-import { resolvers } from './resolvers/index.js';
+import type { CardProcessor } from './processor/card-processor.js';
+import { TestCardProcessor } from './processor/test-card-processor.js';
+import { createResolvers } from './resolvers/index.js';
+
+/** The payment subgraph, plus what the event wiring needs from it. */
+export interface PaymentApp extends SubgraphApp {
+  /** The one processor instance that both the mutations and the saga handlers use. */
+  processor: CardProcessor;
+  /** For the consumer of `order.payment_requested`, `order.cancelled` and `order.failed`. */
+  eventHandlers: EventHandlers;
+}
+
+export interface PaymentAppOptions {
+  /** Defaults to the built-in test processor; tests and benchmarks pass their own to count charges. */
+  processor?: CardProcessor;
+}
 
 /** Builds the payment subgraph (payments, stored cards, refunds) without listening. */
-export async function createPaymentApp(config: PaymentConfig): Promise<SubgraphApp> {
+export async function createPaymentApp(config: PaymentConfig, opts: PaymentAppOptions = {}): Promise<PaymentApp> {
   const logger = createLogger('payment', config.logLevel);
+  const processor = opts.processor ?? new TestCardProcessor();
   const db = await initOrm(ormOptions(config));
+  const eventHandlers = paymentEventHandlers(processor, { transientDelaysMs: config.retryDelaysMs });
+  const messaging = subgraphMessaging(config, { service: 'payment', orm: db.orm, logger, handlers: eventHandlers });
   const server = createSubgraphServer({
     name: 'payment',
     typeDefs: loadSubgraphTypeDefs('payment'),
-    resolvers,
+    resolvers: createResolvers(processor),
     orm: db,
     gatewaySecret: config.gatewaySecret,
     createLoaders: (em) => createLoaders(em, { batch: config.batchLoaders }),
     logger,
     maskErrors: config.production,
+    readiness: [messaging.readiness()],
   });
-  return assembleSubgraphApp({ name: 'payment', host: config.host, port: config.port, db, logger, server });
+  const app = assembleSubgraphApp({ name: 'payment', host: config.host, port: config.port, db, logger, server, messaging });
+  return { ...app, processor, eventHandlers };
 }

@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import type { OrmOptions } from '../../../lib/db/orm.js';
+import { messagingEntities } from '../../../lib/events/messaging-entities.js';
 import { PaymentMethodSchema } from './entities/payment-method.entity.js';
 import { PaymentTransactionSchema } from './entities/payment-transaction.entity.js';
 import { PaymentSchema } from './entities/payment.entity.js';
 import { RefundSchema } from './entities/refund.entity.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [PaymentSchema, PaymentMethodSchema, RefundSchema, PaymentTransactionSchema];
+export const entities = [PaymentSchema, PaymentMethodSchema, RefundSchema, PaymentTransactionSchema, ...messagingEntities];
 
 export function ormOptions(config: { databaseUrl: string; createDatabase: boolean }): OrmOptions {
   return {

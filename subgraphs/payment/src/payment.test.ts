@@ -5,13 +5,13 @@ import { identityHeaders, IdentityHeader, type Identity } from '../../../lib/aut
 import { DEFAULT_DATABASE_URL } from '../../../lib/config.js';
 import { databaseUrl, dropDatabase } from '../../../lib/db/database.js';
 import { migrate } from '../../../lib/db/orm.js';
-import type { SubgraphApp } from '../../../lib/subgraph/subgraph-app.js';
-import { createPaymentApp } from './app.js';
+import { createPaymentApp, type PaymentApp } from './app.js';
 import { loadPaymentConfig } from './config.js';
 import { PaymentMethod } from './entities/payment-method.entity.js';
 import { Payment } from './entities/payment.entity.js';
 import { Refund } from './entities/refund.entity.js';
 import { createLoaders } from './loaders.js';
+import { TEST_CARDS } from './processor/test-card-processor.js';
 
 const url = databaseUrl(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, `t_payment_${randomUUID().slice(0, 8)}`);
 const SECRET = 'payment-test-gateway-secret';
@@ -31,7 +31,7 @@ const seed = {
   bobPayment: new Payment(),
 };
 
-let app: SubgraphApp;
+let app: PaymentApp;
 let port: number;
 
 const card = (m: PaymentMethod, customerId: string, last4: string, removedAt: Date | null = null) =>
@@ -93,7 +93,7 @@ describe('payment loaders', () => {
     const unknownOrder = randomUUID();
     app.db.sql.reset();
     const found = await Promise.all([...seed.aliceOrderIds, unknownOrder].map((id) => l.paymentByOrderId.load(id)));
-    expect(app.db.sql.count).toBe(1);
+    expect(app.db.sql.total).toBe(1);
     expect(found.slice(0, 100).map((p) => p?.orderId)).toEqual(seed.aliceOrderIds);
     expect(found[100]).toBeNull();
   });
@@ -104,7 +104,7 @@ describe('payment loaders', () => {
     const methods = await Promise.all([seed.aliceCard.id, seed.aliceRemovedCard.id].map((id) => l.paymentMethod.load(id)));
     const refunds = await Promise.all(seed.alicePayments.map((p) => l.refundsByPaymentId.load(p.id)));
     const active = await Promise.all([alice.customerId, bob.customerId].map((id) => l.activePaymentMethodsByCustomerId.load(id)));
-    expect(app.db.sql.count).toBe(3);
+    expect(app.db.sql.total).toBe(3);
     // A removed card still resolves by id: past payments show what they were charged to.
     expect(methods.map((m) => m?.last4)).toEqual(['4242', '0002']);
     expect(refunds[0].map((r) => r.amountCents)).toEqual([500, 200]);
@@ -186,5 +186,56 @@ describe('payment tables', () => {
     await expect(em.persist(again).flush()).rejects.toThrow(/payments_order_id_unique/);
     const overRefunded = Object.assign(payment(new Payment(), randomUUID(), bob.customerId, seed.bobCard.id), { refundedCents: 2501 });
     await expect(app.db.orm.em.fork().persist(overRefunded).flush()).rejects.toThrow(/payments_refunded_within_amount/);
+  });
+});
+
+describe('payment mutations over HTTP', () => {
+  const carol: Identity = { customerId: randomUUID(), role: 'CUSTOMER' };
+  const ADD = `mutation ($input: AddPaymentMethodInput!) { addPaymentMethod(input: $input) { id brand last4 expMonth expYear } }`;
+  const REMOVE = `mutation ($id: ID!) { removePaymentMethod(id: $id) }`;
+  const REFUND = `mutation ($id: ID!, $cents: Int!) { refundPayment(paymentId: $id, amountCents: $cents, reason: "late") {
+    status refundedAmount { cents } refunds { amount { cents } reason } } }`;
+  const card = (cardNumber: string) => ({ input: { cardNumber, expMonth: 12, expYear: 2040, cvc: '123' } });
+  const addCard = async (who: Identity) => (await gql(ADD, card(TEST_CARDS.succeeds), who)).body.data.addPaymentMethod.id as string;
+
+  it("adds a card to the caller's own; an invalid card is PAYMENT_METHOD_INVALID naming the field", async () => {
+    const { body } = await gql(ADD, card('4242 4242 4242 4242'), carol);
+    expect(body.data.addPaymentMethod).toMatchObject({ brand: 'visa', last4: '4242', expMonth: 12, expYear: 2040 });
+    const stored = await app.db.orm.em.fork().findOneOrFail(PaymentMethod, body.data.addPaymentMethod.id);
+    expect(stored.customerId).toBe(carol.customerId);
+    const bad = await gql(ADD, card('4242424242424241'), carol);
+    expect(bad.body.errors?.[0].extensions).toEqual({ code: 'PAYMENT_METHOD_INVALID', field: 'cardNumber' });
+    expect((await gql(ADD, card(TEST_CARDS.succeeds), null)).body.errors?.[0].extensions.code).toBe('UNAUTHENTICATED');
+  });
+
+  it("removes the caller's own card only", async () => {
+    const id = await addCard(carol);
+    expect((await gql(REMOVE, { id }, bob)).body.errors?.[0].extensions.code).toBe('NOT_FOUND');
+    expect((await gql(REMOVE, { id }, carol)).body.data).toEqual({ removePaymentMethod: true });
+  });
+
+  it('refunds for an admin only', async () => {
+    const paymentMethodId = await addCard(carol);
+    const orderId = randomUUID();
+    const data = { orderId, customerId: carol.customerId, amountCents: 4000, paymentMethodId };
+    const event = {
+      id: randomUUID(),
+      type: 'order.payment_requested',
+      occurredAt: new Date().toISOString(),
+      aggregateId: orderId,
+      correlationId: orderId,
+      causationId: null,
+      data,
+    };
+    await app.db.orm.em.fork().transactional((em) => app.eventHandlers['order.payment_requested']!(em as EntityManager, event));
+    const captured = await app.db.orm.em.fork().findOneOrFail(Payment, { orderId });
+    expect((await gql(REFUND, { id: captured.id, cents: 1000 }, carol)).body.errors?.[0].extensions.code).toBe('FORBIDDEN');
+    expect((await gql(REFUND, { id: 'nope', cents: 1000 }, admin)).body.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
+    const { body } = await gql(REFUND, { id: captured.id, cents: 1000 }, admin);
+    expect(body.data.refundPayment).toEqual({
+      status: 'PARTIALLY_REFUNDED',
+      refundedAmount: { cents: 1000 },
+      refunds: [{ amount: { cents: 1000 }, reason: 'late' }],
+    });
   });
 });

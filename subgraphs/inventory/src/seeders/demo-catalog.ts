@@ -1,8 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError, ErrorCode } from '../../../../lib/errors.js';
 import type { SubgraphApp } from '../../../../lib/subgraph/subgraph-app.js';
 import type { InventoryConfig } from '../config.js';
 import { Product } from '../entities/product.entity.js';
+import { createProduct } from '../services/catalog.service.js';
 
 interface DemoProduct {
   sku: string;
@@ -60,18 +62,29 @@ export function demoProductId(sku: string): string {
 }
 
 /**
- * Inserts the demo catalog, skipping products already there (by id or SKU), so running it again
- * inserts nothing and keeps stock that orders have since changed. Returns what it did.
+ * Creates the demo products that are missing (by SKU), through the catalog service so each one's
+ * `inventory.product_created` event reaches the order service's price copy. Running it again
+ * creates nothing and keeps stock that orders have since changed. Returns what it did.
  */
 export async function seedInventory(app: SubgraphApp, _config: InventoryConfig): Promise<string[]> {
   const em = app.db.orm.em.fork() as EntityManager;
-  const now = new Date();
-  const rows = DEMO_CATALOG.map((p) => ({ ...p, id: demoProductId(p.sku), reserved: 0, active: true, createdAt: now, updatedAt: now }));
-  // One statement, and safe against a concurrent seeder: conflicts are skipped rather than raised.
-  const result = await em.createQueryBuilder(Product).insert(rows).onConflict().ignore().execute('run');
-  const inserted = result.affectedRows;
-  if (inserted === 0) return [`demo catalog already present (${rows.length} products); nothing inserted`];
+  const present = await em.find(Product, { sku: { $in: DEMO_CATALOG.map((p) => p.sku) } }, { fields: ['sku'] });
+  const skus = new Set(present.map((p) => p.sku));
+  // One correlation id for the whole run, so its events can be traced back to it.
+  const cause = { requestId: `seed-demo-catalog-${randomUUID()}` };
+  let created = 0;
+  for (const p of DEMO_CATALOG) {
+    if (skus.has(p.sku)) continue;
+    try {
+      await createProduct(em.fork(), p, cause, { id: demoProductId(p.sku) });
+      created++;
+    } catch (err) {
+      // A concurrent seeder created it first.
+      if (!(err instanceof AppError && err.code === ErrorCode.CONFLICT)) throw err;
+    }
+  }
+  if (created === 0) return [`demo catalog already present (${DEMO_CATALOG.length} products); nothing created`];
+  const skipped = DEMO_CATALOG.length - created;
   const soldOut = DEMO_CATALOG.filter((p) => p.stockQuantity === 0).length;
-  const skipped = rows.length - inserted;
-  return [`inserted ${inserted} demo products${skipped ? ` (${skipped} were already there)` : ` (${soldOut} of them out of stock)`}`];
+  return [`created ${created} demo products${skipped ? ` (${skipped} were already there)` : ` (${soldOut} of them out of stock)`}`];
 }

@@ -35,6 +35,7 @@ export const orderResolvers = {
     items: (o: Order, _: unknown, ctx: Ctx) => ctx.loaders.items.load(o.id),
     statusHistory: (o: Order, _: unknown, ctx: Ctx) => ctx.loaders.history.load(o.id),
     total: (o: Order) => money(o.totalCents),
+    statusVersion: (o: Order) => o.statusSequence,
   },
   OrderItem: {
     product: (i: OrderItem) => ({ __typename: 'Product', id: i.productId }),

@@ -74,7 +74,7 @@ export async function findRecentOrdersOfCustomers(
     `select * from (
        select o.*, row_number() over (partition by o.customer_id order by o.placed_at desc, o.id desc) as rank
        from orders o
-       where o.customer_id = any(?) and (?::text is null or o.status = ?)
+       where o.customer_id = any(array[?]::uuid[]) and (?::text is null or o.status = ?)
      ) ranked where rank <= ? order by customer_id, rank`,
     [[...customerIds], status, status, first + 1],
   );
@@ -85,7 +85,7 @@ export async function findRecentOrdersOfCustomers(
 export async function countOrdersOfCustomers(em: EntityManager, customerIds: readonly string[], status: OrderStatus | null) {
   const rows = await em.getConnection().execute<{ customer_id: string; count: string }[]>(
     `select customer_id, count(*) as count from orders
-     where customer_id = any(?) and (?::text is null or status = ?) group by customer_id`,
+     where customer_id = any(array[?]::uuid[]) and (?::text is null or status = ?) group by customer_id`,
     [[...customerIds], status, status],
   );
   return rows.map((r) => ({ customerId: r.customer_id, count: Number(r.count) }));

@@ -8,6 +8,8 @@ import type { SubgraphContext } from '../../../../lib/subgraph/subgraph-server.j
 import type { Payment } from '../entities/payment.entity.js';
 import type { Refund } from '../entities/refund.entity.js';
 import type { PaymentLoaders } from '../loaders.js';
+import type { CardProcessor } from '../processor/card-processor.js';
+import { mutationResolvers } from './mutation.resolvers.js';
 
 type Ctx = SubgraphContext<PaymentLoaders>;
 type Ref = { id: string };
@@ -23,8 +25,10 @@ const reference = (ref: Ref): Ref | null => {
   return id ? { id } : null;
 };
 
-export const resolvers: GraphQLResolverMap<Ctx> = {
+/** The payment subgraph's resolvers; mutations charge and refund through `processor`. */
+export const createResolvers = (processor: CardProcessor): GraphQLResolverMap<Ctx> => ({
   DateTime: DateTimeScalar,
+  Mutation: mutationResolvers(processor),
   Order: {
     __resolveReference: reference,
     // The order subgraph authorizes the order; this one still checks the payment's own owner.
@@ -57,4 +61,4 @@ export const resolvers: GraphQLResolverMap<Ctx> = {
       return id ? ifVisible(await ctx.loaders.paymentMethod.load(id), ctx) : null;
     },
   },
-} as GraphQLResolverMap<Ctx>;
+}) as GraphQLResolverMap<Ctx>;
