@@ -75,6 +75,8 @@ export function createSubgraphServer<Loaders>(opts: SubgraphServerOptions<Loader
     schema,
     // Only the gateway reaches a subgraph (secret below) and it needs `_service` / introspection.
     introspection: true,
+    // The process owner decides when to stop (lib/main.ts, npm start); Apollo must not exit on its own.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: !opts.maskErrors,
     formatError: (formatted, error) =>
       formatError(formatted, error, {
