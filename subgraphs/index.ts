@@ -1,5 +1,5 @@
 import type { Env, SubgraphName } from '../lib/config.js';
-import type { OrmOptions } from '../lib/db/orm.js';
+import type { DatabaseSettings, OrmOptions } from '../lib/db/orm.js';
 import type { SubgraphApp } from '../lib/subgraph/subgraph-app.js';
 import { createOrderApp } from './order/src/app.js';
 import { loadOrderConfig } from './order/src/config.js';
@@ -17,7 +17,7 @@ import { loadPaymentConfig } from './payment/src/config.js';
 import { ormOptions as paymentOrm } from './payment/src/db.js';
 
 /** What scripts and tests need to know of each subgraph, in one place. */
-export interface SubgraphModule<C extends { databaseUrl: string; createDatabase: boolean } = any> {
+export interface SubgraphModule<C extends DatabaseSettings = any> {
   loadConfig(env: Env): C;
   createApp(config: C): Promise<SubgraphApp>;
   ormOptions(config: C): OrmOptions;

@@ -5,6 +5,14 @@ import type { Constructor } from '@mikro-orm/core';
 import type { Migration } from '@mikro-orm/migrations';
 import { ensureDatabase } from './database.js';
 
+/** The part of a service's configuration that says where its database is and how to use it. */
+export interface DatabaseSettings {
+  databaseUrl: string;
+  createDatabase: boolean;
+  /** Connections in the pool; tests run several services side by side and keep it small. */
+  dbPoolMax?: number;
+}
+
 export type MigrationList = { name: string; class: Constructor<Migration> }[];
 
 export interface OrmOptions {

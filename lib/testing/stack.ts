@@ -48,10 +48,14 @@ export async function startStack(extraEnv: Env = {}): Promise<TestStack> {
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
     GATEWAY_PORT: '0',
+    // Test files run side by side against one PostgreSQL (max_connections 100 by default).
+    DB_POOL_MAX: '4',
     // Each run has its own subjects and streams, so runs never see each other's events.
     EVENTS_PREFIX: runId,
     EVENT_RETRY_BACKOFF_MS: '50,100,200',
     PAYMENT_RETRY_DELAYS_MS: '5,10,20',
+    // Email goes nowhere unless a test brings its own SMTP server: never into a developer's catcher.
+    SMTP_URL: 'smtp://127.0.0.1:1',
     ...Object.fromEntries(
       SUBGRAPH_NAMES.flatMap((n) => [
         [envName(n, 'DATABASE_URL'), testDatabaseUrl(n, runId)],

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { OrmOptions } from '../../../lib/db/orm.js';
+import type { DatabaseSettings, OrmOptions } from '../../../lib/db/orm.js';
 import { CustomerSchema } from './entities/customer.entity.js';
 import { OrderItemSchema } from './entities/order-item.entity.js';
 import { OrderStatusChangeSchema } from './entities/order-status-change.entity.js';
@@ -19,10 +19,11 @@ export const entities = [
   ...messagingEntities,
 ];
 
-export function ormOptions(config: { databaseUrl: string; createDatabase: boolean }): OrmOptions {
+export function ormOptions(config: DatabaseSettings): OrmOptions {
   return {
     databaseUrl: config.databaseUrl,
     createDatabase: config.createDatabase,
+    poolMax: config.dbPoolMax,
     entities,
     migrations,
     migrationsPath: resolve(import.meta.dirname, 'migrations'),
