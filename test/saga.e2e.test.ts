@@ -142,7 +142,9 @@ describe('the order saga over NATS JetStream', () => {
     const reused = await placeOrder(stack, customer.token, [{ productId: product.id, quantity: 2 }], card, key);
     expect(reused.errors?.[0].extensions?.code).toBe('IDEMPOTENCY_KEY_REUSED');
 
-    await waitForStatus(stack, customer.token, [...ids][0]);
+    await waitForStatus(stack, customer.token, [...ids][0], ['PAID']);
+    // PAID is the order service's view; inventory commits the reservation a moment later.
+    await waitFor('the one order to be committed', async () => ((await productStock(stack, product.id)).reserved === 0 ? true : undefined));
     expect((await productStock(stack, product.id)).stockQuantity).toBe(19);
   });
 
