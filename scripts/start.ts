@@ -15,6 +15,7 @@ import { loadStartConfig } from './start/config.js';
 import { embeddedDatabaseUrl, startEmbeddedPostgres } from './start/embedded-postgres.js';
 import { planNats, startNatsServer } from './start/nats.js';
 import { assertPortsFree, type PortClaim } from './start/ports.js';
+import { startSmtpCatcher } from './start/smtp-catcher.js';
 import { onStopSignals, StartedServices } from './start/shutdown.js';
 import { browserBase, routingBase } from './start/urls.js';
 import {
@@ -43,6 +44,15 @@ function portClaims(subgraphs: LoadedSubgraph[], gateway: GatewayConfig): PortCl
 /** Starts everything, registering each piece in `services` as soon as it runs; returns the banner. */
 async function startAll(baseEnv: Env, interrupted: AbortSignal, services: StartedServices): Promise<string> {
   const env = await devEnv(baseEnv);
+  let mailUrl: string | undefined;
+  if (!env.SMTP_URL) {
+    // A real SMTP server in this process, so the notification service has somewhere to send mail.
+    const mail = await startSmtpCatcher();
+    services.add('SMTP catcher', () => mail.stop());
+    env.SMTP_URL = mail.smtpUrl;
+    console.log(`Caught mail is at ${mail.webUrl}`);
+    mailUrl = mail.webUrl;
+  }
   // The services log JSON; at info level it would bury the progress lines and the banner.
   env.LOG_LEVEL ??= 'warn';
   const settings = loadStartConfig(env);
@@ -123,6 +133,7 @@ async function startAll(baseEnv: Env, interrupted: AbortSignal, services: Starte
       : [],
     database,
     nats: natsUrl,
+    mail: mailUrl ?? `sent to ${env.SMTP_URL} (SMTP_URL)`,
   });
 }
 

@@ -4,6 +4,8 @@ export interface BannerInput {
   accounts: { role: string; email: string; password: string }[];
   database: string;
   nats: string;
+  /** Where to read the email the services send. */
+  mail: string;
 }
 
 const pad = (s: string, n: number) => s.padEnd(n);
@@ -28,6 +30,7 @@ export function banner(input: BannerInput): string {
     '',
     ` Database   ${input.database}`,
     ` NATS       ${input.nats}`,
+    ` Mail       ${input.mail}`,
   ];
   if (input.accounts.length) {
     lines.push('', ' Accounts');

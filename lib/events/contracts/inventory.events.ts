@@ -8,15 +8,15 @@ export const productCreated = defineEvent({
   type: 'inventory.product_created',
   description: 'A product was added to the catalog.',
   producer: 'inventory',
-  consumers: ['order'],
+  consumers: ['order', 'notification'],
   schema: product,
 });
 
 export const productUpdated = defineEvent({
   type: 'inventory.product_updated',
-  description: "A product's name, price or active flag changed; the order service keeps its price copy current.",
+  description: "A product's name, price or active flag changed; the order service keeps its price copy current, the notification service its name copy.",
   producer: 'inventory',
-  consumers: ['order'],
+  consumers: ['order', 'notification'],
   schema: product,
 });
 

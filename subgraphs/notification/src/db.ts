@@ -1,12 +1,23 @@
 import { resolve } from 'node:path';
 import type { DatabaseSettings, OrmOptions } from '../../../lib/db/orm.js';
+import { messagingEntities } from '../../../lib/events/messaging-entities.js';
+import { CatalogProductSchema } from './entities/catalog-product.entity.js';
+import { CustomerContactSchema } from './entities/customer-contact.entity.js';
 import { NotificationSchema } from './entities/notification.entity.js';
 import { WebhookDeliveryAttemptSchema } from './entities/webhook-delivery-attempt.entity.js';
 import { WebhookDeliverySchema } from './entities/webhook-delivery.entity.js';
 import { WebhookEndpointSchema } from './entities/webhook-endpoint.entity.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [NotificationSchema, WebhookEndpointSchema, WebhookDeliverySchema, WebhookDeliveryAttemptSchema];
+export const entities = [
+  NotificationSchema,
+  WebhookEndpointSchema,
+  WebhookDeliverySchema,
+  WebhookDeliveryAttemptSchema,
+  CatalogProductSchema,
+  CustomerContactSchema,
+  ...messagingEntities,
+];
 
 export function ormOptions(config: DatabaseSettings): OrmOptions {
   return {

@@ -7,9 +7,12 @@ import {
   findNotificationsByIds,
   findNotificationsByOrderIds,
 } from './services/notification.service.js';
+import { findAttemptsByDeliveryIds } from './services/webhook-delivery.service.js';
+import { findWebhookEndpointsByIds } from './services/webhook-endpoint.service.js';
 
 /**
- * Per-request loaders: a page of orders or customers costs one SELECT for all their notifications.
+ * Per-request loaders: a page of orders or customers costs one SELECT for all their notifications,
+ * and a page of webhook deliveries one for their endpoints and one for their attempts.
  * `Customer.notifications(first)` needs one loader per distinct `first`, since the limit is part of
  * the query; they are made on first use, so a request that asks one `first` costs one statement.
  */
@@ -26,6 +29,8 @@ export function createLoaders(em: EntityManager, opts: LoaderOptions) {
       }
       return loader;
     },
+    webhookEndpoint: loaderById((ids) => findWebhookEndpointsByIds(em, ids), (e) => e.id, opts),
+    deliveryAttempts: loaderGroupedBy((ids) => findAttemptsByDeliveryIds(em, ids), (a) => a.deliveryId, opts),
   };
 }
 export type NotificationLoaders = ReturnType<typeof createLoaders>;

@@ -6,8 +6,7 @@ import { DEFAULT_DATABASE_URL } from '../../../lib/config.js';
 import { databaseUrl, dropDatabase } from '../../../lib/db/database.js';
 import { initOrm, migrate, type Orm } from '../../../lib/db/orm.js';
 import { ErrorCode } from '../../../lib/errors.js';
-import type { SubgraphApp } from '../../../lib/subgraph/subgraph-app.js';
-import { createNotificationApp } from './app.js';
+import { createNotificationApp, type NotificationApp } from './app.js';
 import { loadNotificationConfig } from './config.js';
 import { ormOptions } from './db.js';
 import { Notification } from './entities/notification.entity.js';
@@ -59,7 +58,7 @@ const newestFirst = (a: Notification, b: Notification) => b.createdAt.getTime() 
 const ids = (rows: Notification[]) => rows.map((n) => n.id);
 
 let db: Orm;
-let app: SubgraphApp;
+let app: NotificationApp;
 let endpoint: string;
 const gatewaySecret = 'test-notification-secret';
 
@@ -70,12 +69,20 @@ beforeAll(async () => {
   seed(em);
   await em.flush();
   app = await createNotificationApp(
-    loadNotificationConfig({ NOTIFICATION_DATABASE_URL: url, NOTIFICATION_PORT: '0', NOTIFICATION_GATEWAY_SECRET: gatewaySecret, LOG_LEVEL: 'silent' }),
+    loadNotificationConfig({
+      NOTIFICATION_DATABASE_URL: url,
+      NOTIFICATION_PORT: '0',
+      NOTIFICATION_GATEWAY_SECRET: gatewaySecret,
+      LOG_LEVEL: 'silent',
+      // Its own streams, so its consumers never take events meant for a running `npm start`.
+      EVENTS_PREFIX: `t_notification_${randomBytes(6).toString('hex')}`,
+    }),
   );
   endpoint = `http://127.0.0.1:${await app.start()}/graphql`;
 });
 
 afterAll(async () => {
+  await app?.messaging?.bus?.deleteStreams();
   await app?.stop();
   await db?.orm.close();
   await dropDatabase(url);

@@ -28,8 +28,12 @@ export class Notification {
   status: DeliveryStatus = 'PENDING';
   attempts = 0;
   lastError: string | null = null;
-  /** The rendered body, or the webhook's JSON body. */
+  /** What was sent: an email's rendered `{ html, text }`, or the webhook's JSON body. */
   payload: unknown = null;
+  /**
+   * When the dispatcher may next try to send it; null once it is SENT or FAILED. While a send is in
+   * flight it holds the claim's lease, so another replica takes the row over only if this one died.
+   */
   nextAttemptAt: Date | null = null;
   sentAt: Date | null = null;
   createdAt: Date = new Date();
@@ -46,6 +50,8 @@ export const NotificationSchema = new EntitySchema<Notification>({
     { name: 'notifications_customer_created_index', properties: ['customerId', 'createdAt', 'id'] },
     { name: 'notifications_order_created_index', properties: ['orderId', 'createdAt', 'id'] },
     { name: 'notifications_created_index', properties: ['createdAt', 'id'] },
+    // The dispatcher's claim: due PENDING rows, soonest first.
+    { name: 'notifications_due_index', properties: ['status', 'nextAttemptAt'] },
   ],
   properties: {
     id: { type: 'uuid', primary: true },

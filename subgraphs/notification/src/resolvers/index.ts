@@ -9,7 +9,7 @@ import type { Notification } from '../entities/notification.entity.js';
 import type { NotificationLoaders } from '../loaders.js';
 import { canSeeNotification, visibleLastError } from '../services/notification-access.js';
 import { listNotifications, type NotificationListArgs } from '../services/notification-list.service.js';
-import { listWebhookEndpoints } from '../services/webhook-endpoint.service.js';
+import { webhookResolvers } from './webhook.resolvers.js';
 
 type Ctx = SubgraphContext<NotificationLoaders>;
 type Ref = { id: string };
@@ -20,39 +20,41 @@ const reference = (ref: Ref): Ref | null => {
   return id ? { id } : null;
 };
 
-export const resolvers: GraphQLResolverMap<Ctx> = {
-  DateTime: DateTimeScalar,
-  Query: {
-    notifications: (_: unknown, args: NotificationListArgs, ctx: Ctx) => {
-      requireAdmin(ctx.identity);
-      return listNotifications(ctx.em, args);
+export function createResolvers(opts: { allowPrivateWebhookUrls: boolean }): GraphQLResolverMap<Ctx> {
+  const webhooks = webhookResolvers({ allowPrivateUrls: opts.allowPrivateWebhookUrls });
+  return {
+    DateTime: DateTimeScalar,
+    Query: {
+      notifications: (_: unknown, args: NotificationListArgs, ctx: Ctx) => {
+        requireAdmin(ctx.identity);
+        return listNotifications(ctx.em, args);
+      },
+      ...webhooks.Query,
     },
-    webhookEndpoints: (_: unknown, __: unknown, ctx: Ctx) => {
-      requireAdmin(ctx.identity);
-      return listWebhookEndpoints(ctx.em);
+    Mutation: webhooks.Mutation,
+    WebhookDelivery: webhooks.WebhookDelivery,
+    Notification: {
+      __resolveReference: async (ref: Ref, ctx: Ctx) => {
+        const id = referenceId(ref.id);
+        const n = id ? await ctx.loaders.notification.load(id) : null;
+        return n && canSeeNotification(ctx.identity, n) ? n : null;
+      },
+      lastError: (n: Notification, _: unknown, ctx: Ctx) => visibleLastError(ctx.identity, n),
     },
-  },
-  Notification: {
-    __resolveReference: async (ref: Ref, ctx: Ctx) => {
-      const id = referenceId(ref.id);
-      const n = id ? await ctx.loaders.notification.load(id) : null;
-      return n && canSeeNotification(ctx.identity, n) ? n : null;
+    Order: {
+      __resolveReference: reference,
+      // The order subgraph has authorized the order already; this keeps other customers' rows out regardless.
+      notifications: async (order: Ref, _: unknown, ctx: Ctx) => {
+        const rows = await ctx.loaders.orderNotifications.load(order.id);
+        return rows.filter((n) => canSeeNotification(ctx.identity, n));
+      },
     },
-    lastError: (n: Notification, _: unknown, ctx: Ctx) => visibleLastError(ctx.identity, n),
-  },
-  Order: {
-    __resolveReference: reference,
-    // The order subgraph has authorized the order already; this keeps other customers' rows out regardless.
-    notifications: async (order: Ref, _: unknown, ctx: Ctx) => {
-      const rows = await ctx.loaders.orderNotifications.load(order.id);
-      return rows.filter((n) => canSeeNotification(ctx.identity, n));
+    Customer: {
+      __resolveReference: reference,
+      notifications: (customer: Ref, args: { first?: number | null }, ctx: Ctx) => {
+        if (!canSee(ctx.identity, customer.id)) throw forbidden();
+        return ctx.loaders.customerNotifications(pageSize(args.first)).load(customer.id);
+      },
     },
-  },
-  Customer: {
-    __resolveReference: reference,
-    notifications: (customer: Ref, args: { first?: number | null }, ctx: Ctx) => {
-      if (!canSee(ctx.identity, customer.id)) throw forbidden();
-      return ctx.loaders.customerNotifications(pageSize(args.first)).load(customer.id);
-    },
-  },
-} as GraphQLResolverMap<Ctx>;
+  } as GraphQLResolverMap<Ctx>;
+}

@@ -1,24 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput } from '../../../../lib/errors.js';
-import { isUuid } from '../../../../lib/ids.js';
-import { decodeCursor, pageSize, toConnection, type Connection } from '../../../../lib/pagination.js';
+import { pageSize, toConnection, type Connection } from '../../../../lib/pagination.js';
 import { Notification, type DeliveryStatus, type NotificationChannel } from '../entities/notification.entity.js';
+import { createdAtKey, olderThan } from './created-at-cursor.js';
 
 export interface NotificationListArgs {
   first?: number | null;
   after?: string | null;
   status?: DeliveryStatus | null;
   channel?: NotificationChannel | null;
-}
-
-/** The sort key a cursor carries: the last row's createdAt (ISO) and id. */
-function decodeNotificationCursor(cursor: string): { createdAt: Date; id: string } {
-  const [iso, id] = decodeCursor(cursor, 2);
-  const createdAt = new Date(iso);
-  if (typeof iso !== 'string' || Number.isNaN(createdAt.getTime()) || !isUuid(id)) {
-    throw badInput('after is not a cursor this API returned.', { field: 'after' });
-  }
-  return { createdAt, id };
 }
 
 /** Every notification, newest first; keyset pagination so deep pages cost the same as the first. */
@@ -32,10 +21,7 @@ export async function listNotifications(em: EntityManager, args: NotificationLis
   };
 
   const page = filtered();
-  if (args.after) {
-    const { createdAt, id } = decodeNotificationCursor(args.after);
-    page.andWhere({ $or: [{ createdAt: { $lt: createdAt } }, { createdAt, id: { $lt: id } }] });
-  }
+  if (args.after) page.andWhere(olderThan(args.after));
   const rows = await page.orderBy({ createdAt: 'desc', id: 'desc' }).limit(first + 1).getResultList();
-  return toConnection(rows, first, (n) => [n.createdAt.toISOString(), n.id], () => filtered().getCount());
+  return toConnection(rows, first, createdAtKey, () => filtered().getCount());
 }
