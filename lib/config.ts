@@ -56,6 +56,11 @@ export function subgraphBaseConfig(env: Env, name: SubgraphName) {
     eventsPrefix: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only'),
     eventMaxDeliveries: z.number().int().min(1),
     eventRetryBackoffMs: z.array(z.number().int().nonnegative()).min(1),
+    /**
+     * Test only (test/faults): the outbox relay starts this long after the service, so events
+     * committed meanwhile wait unpublished, as after a crash between commit and publish.
+     */
+    outboxRelayStartDelayMs: z.number().int().nonnegative().max(production ? 0 : 600_000, 'is for fault tests only: leave it unset in production'),
   });
   const serverUrl = env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   return parseEnv(
@@ -74,6 +79,7 @@ export function subgraphBaseConfig(env: Env, name: SubgraphName) {
       eventsPrefix: env.EVENTS_PREFIX ?? 'commerce',
       eventMaxDeliveries: Number(env.EVENT_MAX_DELIVERIES ?? 5),
       eventRetryBackoffMs: msList(env.EVENT_RETRY_BACKOFF_MS ?? '200,1000,5000,15000'),
+      outboxRelayStartDelayMs: Number(env.OUTBOX_RELAY_START_DELAY_MS ?? 0),
     },
     name,
   );

@@ -25,6 +25,8 @@ const KNOWN_CODES = new Set<string>([
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
   'BAD_REQUEST',
+  // A subgraph timed out or could not be reached; the message names it (gateway/src/subgraph-data-source.ts).
+  'DOWNSTREAM_SERVICE_ERROR',
 ]);
 
 /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TestStack } from '../lib/testing/stack.js';
 import { waitFor } from '../lib/testing/wait.js';
+import { Order } from '../subgraphs/order/src/entities/order.entity.js';
 import { PaymentMethodRef } from '../subgraphs/order/src/entities/payment-method-ref.entity.js';
 import { ProductPrice } from '../subgraphs/order/src/entities/product-price.entity.js';
 
@@ -67,6 +68,33 @@ export async function waitForStatus(stack: TestStack, token: string, orderId: st
     },
     timeoutMs,
   );
+}
+
+/**
+ * Waits until every order is in one of `statuses`, reading the order database in one query per look.
+ * For many orders at once: a poll per order through the gateway would load the process serving
+ * the saga more than the saga itself does.
+ */
+export async function waitForStatuses(stack: TestStack, orderIds: string[], statuses = FINAL, timeoutMs = 60_000) {
+  return waitFor(
+    `${orderIds.length} orders to reach ${statuses.join('/')}`,
+    async () => {
+      const orders = await stack.subgraphs.order.db.orm.em.fork().find(Order, { id: { $in: orderIds } }, { fields: ['id', 'status', 'failureReason'] });
+      const byId = new Map(orders.map((o) => [o.id, o]));
+      if (!orderIds.every((id) => statuses.includes(byId.get(id)?.status ?? ''))) return undefined;
+      return orderIds.map((id) => ({ id, status: byId.get(id)!.status as string, failureReason: byId.get(id)!.failureReason }));
+    },
+    timeoutMs,
+    100,
+  );
+}
+
+/** A product's stock as the inventory database holds it right now, without a request through the gateway. */
+export async function storedStock(stack: TestStack, productId: string) {
+  const [row] = await stack.subgraphs.inventory.db.orm.em
+    .getConnection()
+    .execute<{ stock_quantity: number; available: number }[]>('select stock_quantity, stock_quantity - reserved as available from products where id = ?', [productId]);
+  return { stockQuantity: row.stock_quantity, available: row.available };
 }
 
 export async function productStock(stack: TestStack, productId: string) {

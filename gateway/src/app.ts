@@ -12,12 +12,16 @@ import { closeServer, createHttpServer, listen } from '../../lib/http/http-serve
 import { createLogger, type Logger } from '../../lib/logger.js';
 import type { GatewayConfig } from './config.js';
 import { createContextFactory, type GatewayContext } from './context.js';
+import { domainErrorOf, operationLimitRules, operationParseOptions } from './limits.js';
 import { subgraphReadinessChecks } from './readiness.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
+import { refuseSubscriptionsOverHttp } from './subscriptions/http-refusal-plugin.js';
+import { createSubscriptionServer, type SubscriptionServer } from './subscriptions/subscription-server.js';
 import { routingUrls } from './supergraph.js';
 
 export interface GatewayApp {
   logger: Logger;
+  subscriptions: SubscriptionServer;
   /** Listens on the configured host and port; resolves with the bound port. */
   start(): Promise<number>;
   stop(): Promise<void>;
@@ -35,7 +39,7 @@ export async function createGatewayApp(config: GatewayConfig): Promise<GatewayAp
     buildService: ({ name }) => {
       const sub = config.subgraphs[name as SubgraphName];
       if (!sub) throw new Error(`The supergraph names a subgraph "${name}" that the gateway has no configuration for.`);
-      return new SubgraphDataSource(urls[name as SubgraphName], sub.secret);
+      return new SubgraphDataSource({ name, url: urls[name as SubgraphName], secret: sub.secret, timeoutMs: config.subgraphTimeoutMs });
     },
   });
 
@@ -49,27 +53,48 @@ export async function createGatewayApp(config: GatewayConfig): Promise<GatewayAp
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: true,
+    // The process owner decides when to stop (lib/main.ts, npm start); Apollo must not exit on its own.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: !config.production,
+    parseOptions: operationParseOptions(config.limits),
+    validationRules: operationLimitRules(config.limits),
     formatError: (formatted, error) =>
-      formatError(formatted, error, {
+      formatError(formatted, domainErrorOf(error), {
         mask: config.production,
         onUnexpected: (err) => logger.error({ err }, 'unexpected error at the gateway'),
       }),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), refuseSubscriptionsOverHttp()],
   });
   graphql = createGraphQLHandler(apollo, { maxBodyBytes: config.maxBodyBytes, context: createContextFactory(verify) });
+
+  const subscriptions = createSubscriptionServer({
+    config,
+    httpServer,
+    gateway,
+    verify,
+    logger,
+    executeOperation: async ({ query, operationName, variables }, contextValue) => {
+      const response = await apollo.executeOperation({ query, variables, operationName: operationName ?? undefined }, { contextValue });
+      if (response.body.kind !== 'single') throw new Error('The gateway answered incrementally; graphql-ws results here are single.');
+      return response.body.singleResult;
+    },
+  });
 
   let started = false;
   return {
     logger,
+    subscriptions,
     async start() {
       if (!started) {
         await apollo.start();
         started = true;
+        await subscriptions.start();
       }
       return listen(httpServer, config.port, config.host);
     },
     async stop() {
+      // Sockets first: upgraded connections would otherwise hold the HTTP server's drain open.
+      await subscriptions.stop();
       if (started) await apollo.stop();
       await closeServer(httpServer);
     },

@@ -1,17 +1,42 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { GraphQLError } from 'graphql';
 import { identityHeaders, IdentityHeader } from '../../lib/auth/identity.js';
 import type { GatewayContext } from './context.js';
+
+export interface SubgraphDataSourceOptions {
+  /** The subgraph's name in the supergraph: errors name the service that failed. */
+  name: string;
+  url: string;
+  secret: string;
+  /**
+   * A subgraph that has not answered within this long is given up on: the fields it would resolve
+   * are null and the response carries a DOWNSTREAM_SERVICE_ERROR naming it, while the fields of
+   * the other subgraphs are served as usual (`GATEWAY_SUBGRAPH_TIMEOUT_MS`).
+   */
+  timeoutMs: number;
+}
+
+/** The code of an error that a subgraph caused: it timed out, could not be reached, or broke off. */
+export const DOWNSTREAM_SERVICE_ERROR = 'DOWNSTREAM_SERVICE_ERROR';
 
 /**
  * Every subgraph request carries the subgraph's secret and the identity the gateway verified.
  * Nothing the client sent is forwarded, so identity headers cannot be forged from outside.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(
-    url: string,
-    private readonly secret: string,
-  ) {
-    super({ url });
+  private readonly serviceName: string;
+  private readonly secret: string;
+  private readonly timeoutMs: number;
+
+  constructor(opts: SubgraphDataSourceOptions) {
+    super({ url: opts.url });
+    this.serviceName = opts.name;
+    this.secret = opts.secret;
+    this.timeoutMs = opts.timeoutMs;
+    // A hung subgraph (stopped process, stuck database) must not hold the whole response, nor a
+    // socket, forever. The signal covers the response body too, which is read after `fetcher` returns.
+    const fetchWithoutTimeout = this.fetcher;
+    this.fetcher = (url, init) => fetchWithoutTimeout(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
@@ -21,5 +46,19 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if (!context || !('requestId' in context)) return;
     headers.set(IdentityHeader.requestId, context.requestId);
     for (const [name, value] of Object.entries(identityHeaders(context.identity))) headers.set(name, value);
+  }
+
+  /**
+   * Transport failures (timeout, refused connection, reset) become one stable error naming the
+   * service; answers the subgraph did give (401, 5xx bodies) keep the error Apollo made of them.
+   */
+  override didEncounterError(error: Error): void {
+    if (error instanceof GraphQLError) throw error;
+    const timedOut = error.name === 'AbortError' || error.name === 'TimeoutError';
+    const why = timedOut ? `did not answer within ${this.timeoutMs} ms` : 'could not be reached';
+    throw new GraphQLError(`The ${this.serviceName} service ${why}; the fields it serves are missing from this response.`, {
+      originalError: error,
+      extensions: { code: DOWNSTREAM_SERVICE_ERROR, serviceName: this.serviceName, reason: timedOut ? 'TIMEOUT' : 'UNREACHABLE' },
+    });
   }
 }

@@ -13,12 +13,18 @@ export interface Subscription {
   subject: string;
   /** Validates the raw envelope; throwing sends the message to the dead-letter subject at once. */
   validate(envelope: EventEnvelope): void;
-  handle(em: EntityManager, envelope: EventEnvelope): Promise<void>;
+  handle(em: EntityManager, envelope: EventEnvelope, meta: MessageMeta): Promise<void>;
   /**
    * For subscriptions to the dead-letter stream itself: a message that cannot be handled is logged
    * and dropped (invalid) or retried at the longest backoff, never dead-lettered again in a loop.
    */
   isDeadLetterConsumer?: boolean;
+}
+
+/** What the message says about itself beyond the envelope. */
+export interface MessageMeta {
+  /** On a dead letter: the durable consumer that gave up on it. */
+  deadLetterConsumer?: string;
 }
 
 export interface ConsumerOptions {
@@ -129,40 +135,58 @@ export class EventConsumers {
       return;
     }
 
-    const log = this.logger.child({ consumer: sub.durable, eventId: envelope.id, eventType: envelope.type, correlationId: envelope.correlationId });
+    // Plain fields rather than a child logger: building one per message costs even when nothing is logged.
+    const about = { consumer: sub.durable, eventId: envelope.id, eventType: envelope.type, correlationId: envelope.correlationId, deliveries };
     try {
-      const fresh = await this.orm.em.fork().transactional(async (em) => {
-        const rows = await em
-          .getConnection()
-          .execute<{ event_id: string }[]>(
-            'insert into inbox_events (consumer, event_id, type, handled_at) values (?, ?, ?, now()) on conflict do nothing returning event_id',
-            [sub.durable, envelope.id, envelope.type],
-            'all',
-            em.getTransactionContext(),
-          );
-        if (rows.length === 0) return false;
-        await sub.handle(em as EntityManager, envelope);
-        await em.flush();
-        return true;
-      });
+      const fresh = await this.handleOnce(sub, envelope, { deadLetterConsumer: msg.headers?.get('dead-letter-consumer') || undefined });
       msg.ack();
       if (fresh) {
         this.stats.handled++;
-        log.debug({ deliveries }, 'event handled');
+        this.logger.debug(about, 'event handled');
       } else {
         this.stats.duplicates++;
-        log.debug({ deliveries }, 'duplicate event ignored');
+        this.logger.debug(about, 'duplicate event ignored');
       }
     } catch (err) {
       if (deliveries >= this.maxDeliveries && !sub.isDeadLetterConsumer) {
-        log.error({ err, deliveries }, 'event failed on its last delivery; dead-lettering it');
+        this.logger.error({ ...about, err }, 'event failed on its last delivery; dead-lettering it');
         await this.deadLetter(sub, msg, `failed ${deliveries} times: ${(err as Error).message}`, deliveries, envelope.id);
         return;
       }
       this.stats.retried++;
       const delay = this.backoffMs[Math.min(deliveries - 1, this.backoffMs.length - 1)];
-      log.warn({ err, deliveries, retryInMs: delay }, 'event handler failed; will retry');
+      this.logger.warn({ ...about, err, retryInMs: delay }, 'event handler failed; will retry');
       msg.nak(delay);
+    }
+  }
+
+  /**
+   * The handler and the inbox row in one transaction, committed (with a flush) before the caller
+   * acks; false when the inbox already had the event. Begin and commit on one fork: `transactional`
+   * would fork again, copy the event manager and merge the results into a parent thrown away next.
+   */
+  private async handleOnce(sub: Subscription, envelope: EventEnvelope, meta: MessageMeta): Promise<boolean> {
+    const em = this.orm.em.fork() as EntityManager;
+    await em.begin();
+    try {
+      const rows = await em
+        .getConnection()
+        .execute<{ event_id: string }[]>(
+          'insert into inbox_events (consumer, event_id, type, handled_at) values (?, ?, ?, now()) on conflict do nothing returning event_id',
+          [sub.durable, envelope.id, envelope.type],
+          'all',
+          em.getTransactionContext(),
+        );
+      if (rows.length === 0) {
+        await em.rollback();
+        return false;
+      }
+      await sub.handle(em, envelope, meta);
+      await em.commit();
+      return true;
+    } catch (err) {
+      if (em.isInTransaction()) await em.rollback().catch(() => undefined);
+      throw err;
     }
   }
 

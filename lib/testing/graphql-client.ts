@@ -10,11 +10,14 @@ export async function postGraphQL<D = any>(
   query: string,
   variables: Record<string, unknown> = {},
   headers: Record<string, string> = {},
+  /** Give up (reject) after this long; the fault suite must not wait forever on a hung service. */
+  opts: { timeoutMs?: number } = {},
 ): Promise<GraphQLResponse<D>> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query, variables }),
+    ...(opts.timeoutMs ? { signal: AbortSignal.timeout(opts.timeoutMs) } : {}),
   });
   const text = await res.text();
   let body: { data?: D; errors?: GraphQLResponse['errors'] };

@@ -54,6 +54,9 @@ export async function startStack(extraEnv: Env = {}): Promise<TestStack> {
     EVENTS_PREFIX: runId,
     EVENT_RETRY_BACKOFF_MS: '50,100,200',
     PAYMENT_RETRY_DELAYS_MS: '5,10,20',
+    // These tests check outcomes, not latency: 200 placements at once on two cores may take longer
+    // than the production timeout. test/faults/ tests the timeout itself.
+    GATEWAY_SUBGRAPH_TIMEOUT_MS: '30000',
     // Email goes nowhere unless a test brings its own SMTP server: never into a developer's catcher.
     SMTP_URL: 'smtp://127.0.0.1:1',
     ...Object.fromEntries(
