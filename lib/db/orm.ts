@@ -33,6 +33,14 @@ export interface OrmOptions {
  */
 export const requestScope = new AsyncLocalStorage<true>();
 
+/** A subgraph's ORM options: its own entities and migrations over the database its configuration names. */
+export function subgraphOrmOptions(
+  config: DatabaseSettings,
+  schema: { entities: OrmOptions['entities']; migrations: MigrationList; migrationsPath: string },
+): OrmOptions {
+  return { databaseUrl: config.databaseUrl, createDatabase: config.createDatabase, poolMax: config.dbPoolMax, ...schema };
+}
+
 /** Counts the SQL statements a service sends: tests and benchmarks assert batching with it. */
 export class SqlStatementCounter {
   /** Statements sent while serving GraphQL requests. */

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { DatabaseSettings, OrmOptions } from '../../../lib/db/orm.js';
+import { subgraphOrmOptions, type DatabaseSettings, type OrmOptions } from '../../../lib/db/orm.js';
 import { messagingEntities } from '../../../lib/events/messaging-entities.js';
 import { ProductSchema } from './entities/product.entity.js';
 import { StockMovementSchema } from './entities/stock-movement.entity.js';
@@ -8,13 +8,5 @@ import { migrations } from './migrations/index.js';
 
 export const entities = [ProductSchema, StockReservationSchema, StockMovementSchema, ...messagingEntities];
 
-export function ormOptions(config: DatabaseSettings): OrmOptions {
-  return {
-    databaseUrl: config.databaseUrl,
-    createDatabase: config.createDatabase,
-    poolMax: config.dbPoolMax,
-    entities,
-    migrations,
-    migrationsPath: resolve(import.meta.dirname, 'migrations'),
-  };
-}
+export const ormOptions = (config: DatabaseSettings): OrmOptions =>
+  subgraphOrmOptions(config, { entities, migrations, migrationsPath: resolve(import.meta.dirname, 'migrations') });

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { DatabaseSettings, OrmOptions } from '../../../lib/db/orm.js';
+import { subgraphOrmOptions, type DatabaseSettings, type OrmOptions } from '../../../lib/db/orm.js';
 import { CustomerSchema } from './entities/customer.entity.js';
 import { OrderItemSchema } from './entities/order-item.entity.js';
 import { OrderStatusChangeSchema } from './entities/order-status-change.entity.js';
@@ -19,13 +19,5 @@ export const entities = [
   ...messagingEntities,
 ];
 
-export function ormOptions(config: DatabaseSettings): OrmOptions {
-  return {
-    databaseUrl: config.databaseUrl,
-    createDatabase: config.createDatabase,
-    poolMax: config.dbPoolMax,
-    entities,
-    migrations,
-    migrationsPath: resolve(import.meta.dirname, 'migrations'),
-  };
-}
+export const ormOptions = (config: DatabaseSettings): OrmOptions =>
+  subgraphOrmOptions(config, { entities, migrations, migrationsPath: resolve(import.meta.dirname, 'migrations') });

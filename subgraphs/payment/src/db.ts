@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { DatabaseSettings, OrmOptions } from '../../../lib/db/orm.js';
+import { subgraphOrmOptions, type DatabaseSettings, type OrmOptions } from '../../../lib/db/orm.js';
 import { messagingEntities } from '../../../lib/events/messaging-entities.js';
 import { PaymentMethodSchema } from './entities/payment-method.entity.js';
 import { PaymentTransactionSchema } from './entities/payment-transaction.entity.js';
@@ -9,13 +9,5 @@ import { migrations } from './migrations/index.js';
 
 export const entities = [PaymentSchema, PaymentMethodSchema, RefundSchema, PaymentTransactionSchema, ...messagingEntities];
 
-export function ormOptions(config: DatabaseSettings): OrmOptions {
-  return {
-    databaseUrl: config.databaseUrl,
-    createDatabase: config.createDatabase,
-    poolMax: config.dbPoolMax,
-    entities,
-    migrations,
-    migrationsPath: resolve(import.meta.dirname, 'migrations'),
-  };
-}
+export const ormOptions = (config: DatabaseSettings): OrmOptions =>
+  subgraphOrmOptions(config, { entities, migrations, migrationsPath: resolve(import.meta.dirname, 'migrations') });
