@@ -6,13 +6,14 @@
  *   npm run bench:orders -- [--rate 100] [--seconds 20] [--settle 30]
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startStack } from '../lib/testing/stack.js';
 import { KeepAliveGraphQLClient } from './lib/http-client.js';
 import { fireAtFixedRate } from './lib/open-loop.js';
 import { machineInfo, formatReport, verdictOf, writeResult, type OrdersBenchResult } from './lib/orders-report.js';
 import { distribution } from './lib/percentiles.js';
-import { pipelineDelta, snapshotPipeline } from './lib/pipeline-counters.js';
+import { countTransactions, pipelineDelta, snapshotPipeline } from './lib/pipeline-counters.js';
 import { seedShop, type Shopper } from './lib/seed-shop.js';
 import { mainThreadCpuMs } from './lib/thread-cpu.js';
 import { OrderStatusWatch } from './lib/status-watch.js';
@@ -63,6 +64,7 @@ async function main(): Promise<number> {
   const stack = await startStack({ LOG_LEVEL: 'silent' });
   const client = new KeepAliveGraphQLClient(stack.gatewayUrl);
   const watch = new OrderStatusWatch(stack.bus);
+  const transactions = countTransactions(stack);
   try {
     log(`seeding ${PRODUCTS} products and ${CUSTOMERS} customers with cards`);
     const { productIds, shoppers } = await seedShop(stack, { products: PRODUCTS, customers: CUSTOMERS, stockEach: 1_000_000 });
@@ -83,13 +85,13 @@ async function main(): Promise<number> {
         },
       );
     };
-    const settle = async (placements: Placement[], boundMs: number, progress: boolean) => {
+    /** Waits until every answered placement is final, or `boundMs` is over; returns how many are not. */
+    const settle = async (placements: Placement[], boundMs: number) => {
       const deadline = performance.now() + boundMs;
       for (;;) {
         const open = placements.filter((p) => p.orderId && !watch.finalStatus(p.orderId)).length;
         if (open === 0 || performance.now() > deadline) return open;
-        if (progress) log(`waiting for final states: ${open} orders not PAID or FAILED yet`);
-        await new Promise((r) => setTimeout(r, progress ? 1000 : 50));
+        await sleep(50);
       }
     };
 
@@ -100,7 +102,7 @@ async function main(): Promise<number> {
     const warmCalls: Promise<void>[] = [];
     await fireAtFixedRate(warmRate, warmRate, (i, at) => warmCalls.push(place(i, at, warm)));
     await Promise.all(warmCalls);
-    await settle(warm, SETTLE_MS, false);
+    await settle(warm, 10_000);
 
     // One order alone, to count the statements a single placeOrder costs each subgraph.
     stack.resetSqlCounts();
@@ -108,11 +110,11 @@ async function main(): Promise<number> {
     await place(0, performance.now(), alone);
     const isolatedSql = stack.sqlCounts();
     if (alone[0].error) throw new Error(`the isolated placeOrder failed: ${alone[0].error}`);
-    await settle(alone, 10_000, false);
+    await settle(alone, 10_000);
 
     const total = Math.round(RATE * SECONDS);
     log(`load: ${RATE} orders/s for ${SECONDS} s (${total} orders), open loop over keep-alive HTTP`);
-    const before = await snapshotPipeline(stack);
+    const before = await snapshotPipeline(stack, transactions);
     const placements: Placement[] = [];
     const calls: Promise<void>[] = [];
     const loadStart = performance.now();
@@ -127,10 +129,14 @@ async function main(): Promise<number> {
     }, 2000);
     const { maxSendLagMs } = await fireAtFixedRate(RATE, total, (i, at) => calls.push(place(i + 1, at, placements)));
     const sendSeconds = (performance.now() - loadStart) / 1000;
-    await Promise.all(calls);
+    log(`all ${total} sent in ${sendSeconds.toFixed(1)} s; waiting up to ${SETTLE_MS / 1000} s for the answers and the sagas`);
+    // One bound for both, so that an overloaded run still ends: a placement with no answer by then
+    // is an error, an answered order with no final state is stuck.
+    const deadline = performance.now() + SETTLE_MS;
+    await Promise.race([Promise.all(calls), sleep(SETTLE_MS)]);
+    const open = await settle(placements, deadline - performance.now());
     clearInterval(progress);
-    log(`all ${total} sent in ${sendSeconds.toFixed(1)} s and answered; waiting up to ${SETTLE_MS / 1000} s for the sagas to finish`);
-    const open = await settle(placements, SETTLE_MS, true);
+    for (const p of placements) if (!p.answeredAt) p.error = `no answer within ${SETTLE_MS / 1000} s after the last placement was sent`;
     const cpu = process.cpuUsage(cpuBefore);
     const mainCpuAfter = mainThreadCpuMs();
     const elu = performance.eventLoopUtilization(eluBefore);
@@ -147,7 +153,7 @@ async function main(): Promise<number> {
     const stuck = ids.filter((id) => dbStatus.has(id) && !isFinal(dbStatus.get(id))).length;
     // Accepted yet missing, or final in the database while its final event never reached the bus.
     const lost = ids.filter((id) => !dbStatus.has(id) || (isFinal(dbStatus.get(id)) && !watch.finalStatus(id))).length;
-    const delta = pipelineDelta(before, await snapshotPipeline(stack));
+    const delta = pipelineDelta(before, await snapshotPipeline(stack, transactions));
     const n = Math.max(1, placed.length);
     const per = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v / n]));
     const sum = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);
@@ -181,6 +187,8 @@ async function main(): Promise<number> {
         perIsolatedPlaceOrderTotal: sum(isolatedSql),
         perOrderAllWork: sum(delta.sqlTotal) / n,
         perOrderByService: per(delta.sqlTotal),
+        transactionsPerOrder: sum(delta.transactions) / n,
+        transactionsPerOrderByService: per(delta.transactions),
       },
       events: {
         publishedPerOrder: sum(delta.published) / n,

@@ -16,7 +16,14 @@ export interface OrdersBenchResult {
    */
   process: { windowSeconds: number; mainThreadCpuMsPerOrder: number | null; processCpuMsPerOrder: number; eventLoopUtilization: number };
   latencyMs: { placeOrder: Distribution; placementToPaid: Distribution };
-  sql: { perIsolatedPlaceOrder: Record<string, number>; perIsolatedPlaceOrderTotal: number; perOrderAllWork: number; perOrderByService: Record<string, number> };
+  sql: {
+    perIsolatedPlaceOrder: Record<string, number>;
+    perIsolatedPlaceOrderTotal: number;
+    perOrderAllWork: number;
+    perOrderByService: Record<string, number>;
+    transactionsPerOrder: number;
+    transactionsPerOrderByService: Record<string, number>;
+  };
   events: { publishedPerOrder: number; publishedPerOrderByService: Record<string, number>; outboxRowsPerOrderByType: Record<string, number> };
   sampleErrors: string[];
   verdict: { placeOrderP99: boolean; placementToPaidP99: boolean; noLostOrStuck: boolean; noErrors: boolean; pass: boolean };
@@ -48,9 +55,10 @@ export function formatReport(r: OrdersBenchResult): string {
     ['lost / stuck', `${o.lost} / ${o.stuck}`],
     ['placeOrder', `p50 ${ms(l.placeOrder.p50)}  p90 ${ms(l.placeOrder.p90)}  p99 ${ms(l.placeOrder.p99)}  max ${ms(l.placeOrder.max)}`],
     ['placement → PAID', `p50 ${ms(l.placementToPaid.p50)}  p90 ${ms(l.placementToPaid.p90)}  p99 ${ms(l.placementToPaid.p99)}  max ${ms(l.placementToPaid.max)}`],
-    ['CPU per order', `${r.process.mainThreadCpuMsPerOrder?.toFixed(1) ?? '-'} ms on the event loop's thread, ${r.process.processCpuMsPerOrder.toFixed(1)} ms in the process; loop ${(100 * r.process.eventLoopUtilization).toFixed(0)}% busy over ${r.process.windowSeconds.toFixed(0)} s`],
+    ['CPU per order', `${r.process.mainThreadCpuMsPerOrder?.toFixed(1) ?? '-'} ms on the event loop's thread, ${r.process.processCpuMsPerOrder.toFixed(1)} ms in the process, per order sent; loop ${(100 * r.process.eventLoopUtilization).toFixed(0)}% busy over ${r.process.windowSeconds.toFixed(0)} s`],
     ['SQL per placeOrder', `${r.sql.perIsolatedPlaceOrderTotal} in requests (${perOrder(r.sql.perIsolatedPlaceOrder) || 'none'})`],
     ['SQL per order, all', `${r.sql.perOrderAllWork.toFixed(1)} incl. saga and relays (${perOrder(r.sql.perOrderByService)})`],
+    ['transactions per order', `${r.sql.transactionsPerOrder.toFixed(1)}, each a BEGIN and a COMMIT more (${perOrder(r.sql.transactionsPerOrderByService)})`],
     ['events per order', `${r.events.publishedPerOrder.toFixed(2)} published (${perOrder(r.events.publishedPerOrderByService)})`],
     ['  by type', perOrder(r.events.outboxRowsPerOrderByType)],
   ];

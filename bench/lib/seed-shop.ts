@@ -23,7 +23,7 @@ export async function seedShop(stack: TestStack, opts: { products: number; custo
     10,
     (i) => createProduct(stack, { name: `Bench Item ${i + 1}`, priceCents: 500 + 100 * i, stock: opts.stockEach }),
   );
-  const shoppers = await inBatches(Array.from({ length: opts.customers }, (_, i) => i), 10, async (i): Promise<Shopper> => {
+  const shoppers = await inBatches(Array.from({ length: opts.customers }, (_, i) => i), 25, async (i): Promise<Shopper> => {
     const c = await stack.registerCustomer(`Bench Shopper ${i + 1}`);
     return { token: c.token, cardId: await addCard(stack, c.token, CARDS.ok) };
   });

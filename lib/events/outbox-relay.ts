@@ -25,7 +25,7 @@ export interface OutboxRelayOptions {
   retentionMs?: number;
 }
 
-/** Events handed over at commit but held back while the poll catches up; beyond this the poll alone will do. */
+/** Events handed over at commit and not yet published; beyond this the poll takes over, in order. */
 const MAX_HELD_BACK = 10_000;
 
 /**
@@ -50,7 +50,7 @@ export class OutboxRelay {
   /** Ids of events published at commit, not yet marked published in the outbox. */
   private unmarked: string[] = [];
   private markAt = Number.POSITIVE_INFINITY;
-  /** True until a poll finds nothing left behind: at start, and after a failure. */
+  /** True until a poll finds nothing left behind: at start, after a failure, after too many were handed over. */
   private catchingUp = true;
   private nextPollAt = 0;
   private lastPurge = 0;
@@ -89,8 +89,12 @@ export class OutboxRelay {
    */
   publishCommitted(envelopes: readonly EventEnvelope[]): void {
     if (!this.running || envelopes.length === 0) return;
-    if (this.committed.length + envelopes.length > MAX_HELD_BACK) this.committed = [];
-    else this.committed.push(...envelopes);
+    if (this.committed.length + envelopes.length > MAX_HELD_BACK) {
+      this.committed = [];
+      this.catchingUp = true;
+    } else {
+      this.committed.push(...envelopes);
+    }
     this.signal();
   }
 
