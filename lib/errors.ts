@@ -58,8 +58,19 @@ export function toGraphQLError(err: AppError, httpStatus?: number): GraphQLError
 }
 
 /**
+ * graphql-js ends some messages with ` Did you mean "name"?`, which maps the schema field by field
+ * for anyone without introspection. Apollo's `hideSchemaDetailsFromClientErrors` strips it from
+ * validation errors only; variable coercion errors suggest enum values too, so this is applied to
+ * every error instead.
+ */
+export function withoutSuggestions(message: string): string {
+  return message.replace(/ ?Did you mean .+\?$/s, '');
+}
+
+/**
  * Apollo `formatError`: domain errors keep their code and message; anything unexpected is logged
  * by the caller and, when `mask` is on, reported as a bare INTERNAL_SERVER_ERROR (no stack, no SQL).
+ * Masking also drops "Did you mean" suggestions and every extension but the code.
  */
 export function formatError(
   formatted: GraphQLFormattedError,
@@ -73,7 +84,7 @@ export function formatError(
   const code = formatted.extensions?.code as string | undefined;
   if (code && KNOWN_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions: opts.mask ? { code } : extensions };
+    return opts.mask ? { ...formatted, message: withoutSuggestions(formatted.message), extensions: { code } } : { ...formatted, extensions };
   }
   opts.onUnexpected?.(original);
   if (!opts.mask) return formatted;

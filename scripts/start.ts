@@ -119,7 +119,8 @@ async function startAll(baseEnv: Env, interrupted: AbortSignal, services: Starte
   const gatewayPort = await gatewayApp.start().catch((err: unknown) => {
     throw new Error(`gateway: ${readableError(err)}`);
   });
-  const gateway = { base: browserBase(gatewayConfig.host, gatewayPort) };
+  gatewayApp.warm();
+  const gateway = { base: browserBase(gatewayConfig.host, gatewayPort), playground: gatewayConfig.playground };
 
   const order = subgraphs.find((sg) => sg.name === 'order');
   return banner({

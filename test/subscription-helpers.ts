@@ -12,12 +12,21 @@ export interface TestWsClient {
   dispose(): Promise<void>;
 }
 
-/** A real graphql-ws client on the `ws` package, sending `connectionParams` at connection_init; it never retries. */
-export function wsClient(httpUrl: string, connectionParams?: Record<string, unknown>): TestWsClient {
+/**
+ * A real graphql-ws client on the `ws` package, sending `connectionParams` at connection_init and
+ * `headers` with the upgrade request; it never retries.
+ */
+export function wsClient(httpUrl: string, connectionParams?: Record<string, unknown>, headers?: Record<string, string>): TestWsClient {
   const closes: TestWsClient['closes'] = [];
   const client = createClient({
     url: httpUrl.replace(/^http/, 'ws'),
-    webSocketImpl: WebSocket,
+    webSocketImpl: headers
+      ? class extends WebSocket {
+          constructor(url: string, protocols?: string | string[]) {
+            super(url, protocols, { headers });
+          }
+        }
+      : WebSocket,
     connectionParams,
     retryAttempts: 0,
     shouldRetry: () => false,

@@ -173,6 +173,8 @@ describe('the supergraph over HTTP', () => {
       inventory: { ok: true },
       payment: { ok: true },
       notification: { ok: true },
+      nats: { ok: true },
+      running: { ok: true },
     });
   });
 });

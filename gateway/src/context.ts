@@ -8,6 +8,11 @@ import { AppError, ErrorCode, toGraphQLError } from '../../lib/errors.js';
 export interface GatewayContext {
   identity: Identity | null;
   requestId: string;
+  /**
+   * The client's address (security/client-address.ts), which its rate-limit budgets are kept by.
+   * Absent on operations the gateway runs itself (subscription deliveries): no client pays for those.
+   */
+  clientAddress?: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -16,17 +21,18 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * Identity comes only from a verified JWT; a request without `Authorization` is anonymous, one with
  * a bad or expired token is refused whole rather than served as anonymous.
  */
-export function createContextFactory(verify: TokenVerifier) {
+export function createContextFactory(verify: TokenVerifier, clientAddressOf: (req: IncomingMessage) => string) {
   return async (req: IncomingMessage): Promise<GatewayContext> => {
     const sentId = req.headers['x-request-id'];
     const requestId = typeof sentId === 'string' && REQUEST_ID.test(sentId) ? sentId : randomUUID();
+    const clientAddress = clientAddressOf(req);
     const header = req.headers.authorization;
-    if (!header) return { identity: null, requestId };
+    if (!header) return { identity: null, requestId, clientAddress };
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw toGraphQLError(new AppError(ErrorCode.UNAUTHENTICATED, 'Authorization must be "Bearer <token>".'), 401);
     try {
       const { customerId, role } = await verify(match[1]);
-      return { identity: { customerId, role }, requestId };
+      return { identity: { customerId, role }, requestId, clientAddress };
     } catch {
       throw toGraphQLError(new AppError(ErrorCode.UNAUTHENTICATED, 'The token is invalid or has expired; log in again.'), 401);
     }

@@ -98,6 +98,16 @@ export class EventConsumers {
     }
   }
 
+  /** Each durable consumer's backlog as JetStream counts it, for metrics: one request per consumer. */
+  async lag(): Promise<{ consumer: string; pending: number; ackPending: number }[]> {
+    return Promise.all(
+      this.subscriptions.map(async (sub) => {
+        const info = await this.bus.jsm.consumers.info(sub.stream, sub.durable);
+        return { consumer: sub.durable, pending: info.num_pending, ackPending: info.num_ack_pending };
+      }),
+    );
+  }
+
   /** Stops pulling, then waits for the messages in hand to finish (and be acked). */
   async stop(): Promise<void> {
     await Promise.all(this.streams.map((s) => s.close().catch(() => undefined)));

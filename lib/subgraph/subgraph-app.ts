@@ -1,6 +1,7 @@
 import type { Orm } from '../db/orm.js';
 import type { Messaging } from '../events/messaging.js';
 import type { Logger } from '../logger.js';
+import { registerMessagingMetrics } from '../metrics/messaging-metrics.js';
 import type { SubgraphServer } from './subgraph-server.js';
 
 /** A subgraph built but not listening: what `main.ts`, `npm start` and tests all hold. */
@@ -13,7 +14,11 @@ export interface SubgraphApp {
   messaging?: Messaging;
   /** Listens on the configured host and port; resolves with the bound port. */
   start(): Promise<number>;
-  /** Stops accepting, finishes in-flight work, then closes what the app opened, last opened first. */
+  /**
+   * Stops accepting and drains HTTP (in-flight requests finish and commit), then the workers, last
+   * started first: consumers finish the messages in hand, the outbox relay publishes what those
+   * requests and messages committed, NATS drains; the ORM closes last.
+   */
   stop(): Promise<void>;
 }
 
@@ -31,6 +36,7 @@ export interface SubgraphAppParts {
 
 export function assembleSubgraphApp(parts: SubgraphAppParts): SubgraphApp {
   const workers = [...(parts.workers ?? []), ...(parts.messaging ? [parts.messaging] : [])];
+  if (parts.messaging) registerMessagingMetrics(parts.server.metrics, parts.messaging, parts.logger);
   return {
     name: parts.name,
     db: parts.db,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
@@ -15,6 +15,11 @@ import { closeServer, createHttpServer, listen } from '../http/http-server.js';
 import type { ReadinessCheck } from '../http/health.js';
 import { sendJson } from '../http/respond.js';
 import type { Logger } from '../logger.js';
+import { requestLogPlugin } from '../graphql/request-log-plugin.js';
+import { graphqlMetricsPlugin } from '../metrics/graphql-metrics-plugin.js';
+import { metricsRoute } from '../metrics/metrics-route.js';
+import { createMetricsRegistry } from '../metrics/registry.js';
+import type { Registry } from 'prom-client';
 
 /** What every resolver of every subgraph receives. */
 export interface SubgraphContext<Loaders> {
@@ -43,10 +48,20 @@ export interface SubgraphServerOptions<Loaders> {
 export interface SubgraphServer {
   httpServer: Server;
   apollo: ApolloServer<SubgraphContext<unknown>>;
+  /** The service's Prometheus registry, served at `/metrics`; the app adds its own metrics to it. */
+  metrics: Registry;
   /** Starts Apollo and listens; resolves with the bound port (0 picks a free one). */
   listen(port: number, host?: string): Promise<number>;
   /** Drains HTTP and stops Apollo; the caller closes the ORM and NATS after. */
   stop(): Promise<void>;
+  /** GraphQL requests so far: `refused` lacked the gateway's secret, `accepted` had it and went on to Apollo. */
+  readonly requests: { readonly accepted: number; readonly refused: number };
+  /**
+   * Calls `listener` with the headers of each accepted request (the identity and request id the
+   * gateway sent), so a test can tell which of its requests reached this subgraph. Returns a
+   * function that stops it.
+   */
+  onAccepted(listener: (headers: IncomingHttpHeaders) => void): () => void;
 }
 
 /** Builds a subgraph's HTTP + GraphQL server without listening. */
@@ -54,20 +69,35 @@ export function createSubgraphServer<Loaders>(opts: SubgraphServerOptions<Loader
   const schema = buildSubgraphSchema([{ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]);
   // The HTTP server exists first so Apollo's drain plugin can close it; its handler is bound below.
   let graphql: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  const requests = { accepted: 0, refused: 0 };
+  const listeners = new Set<(headers: IncomingHttpHeaders) => void>();
+  const metrics = createMetricsRegistry(opts.name);
+  let stopping = false;
   const httpServer = createHttpServer({
     logger: opts.logger,
+    routes: { '/metrics': metricsRoute(metrics, opts.logger) },
     graphql: (req, res) => {
       // Checked before the body is read or parsed: without the gateway's secret nothing executes,
       // not even `_service` or `_entities`.
       if (!hasGatewaySecret(req.headers, opts.gatewaySecret)) {
+        requests.refused++;
         req.resume();
         return sendJson(res, 401, { errors: [{ message: 'This subgraph answers only the gateway.', extensions: { code: 'UNAUTHENTICATED' } }] });
       }
+      requests.accepted++;
+      for (const listener of listeners) listener(req.headers);
       return requestScope.run(true, () => graphql(req, res));
     },
     readiness: [
       { name: 'database', check: () => opts.orm.orm.em.getConnection().execute('select 1') },
       ...(opts.readiness ?? []),
+      // The gateway (and any balancer) stops counting on this replica as soon as shutdown begins.
+      {
+        name: 'running',
+        check: async () => {
+          if (stopping) throw new Error('shutting down');
+        },
+      },
     ],
   });
 
@@ -84,7 +114,12 @@ export function createSubgraphServer<Loaders>(opts: SubgraphServerOptions<Loader
         onUnexpected: (err) => opts.logger.error({ err }, 'unexpected error in resolver'),
       }),
     // No Apollo Studio here: inline traces would only cost CPU on every request.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginInlineTraceDisabled(),
+      requestLogPlugin(opts.logger),
+      graphqlMetricsPlugin(metrics),
+    ],
   });
 
   graphql = createGraphQLHandler(apollo, {
@@ -106,6 +141,7 @@ export function createSubgraphServer<Loaders>(opts: SubgraphServerOptions<Loader
   return {
     httpServer,
     apollo: apollo as unknown as ApolloServer<SubgraphContext<unknown>>,
+    metrics,
     async listen(port, host) {
       if (!started) {
         await apollo.start();
@@ -114,8 +150,14 @@ export function createSubgraphServer<Loaders>(opts: SubgraphServerOptions<Loader
       return listen(httpServer, port, host);
     },
     async stop() {
+      stopping = true;
       if (started) await apollo.stop();
       await closeServer(httpServer);
+    },
+    requests,
+    onAccepted(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
     },
   };
 }

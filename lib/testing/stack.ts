@@ -59,6 +59,12 @@ export async function startStack(extraEnv: Env = {}): Promise<TestStack> {
     GATEWAY_SUBGRAPH_TIMEOUT_MS: '30000',
     // Email goes nowhere unless a test brings its own SMTP server: never into a developer's catcher.
     SMTP_URL: 'smtp://127.0.0.1:1',
+    // Every test client is 127.0.0.1, and suites register hundreds of customers and place thousands
+    // of orders: the budgets are out of reach here; test/rate-limits.e2e.test.ts sets its own.
+    GATEWAY_RATE_LIMIT: '1000000000/1',
+    GATEWAY_RATE_LIMIT_LOGIN: '1000000000/1',
+    GATEWAY_RATE_LIMIT_LOGIN_EMAIL: '1000000000/1',
+    GATEWAY_RATE_LIMIT_REGISTER: '1000000000/1',
     ...Object.fromEntries(
       SUBGRAPH_NAMES.flatMap((n) => [
         [envName(n, 'DATABASE_URL'), testDatabaseUrl(n, runId)],

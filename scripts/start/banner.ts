@@ -1,5 +1,6 @@
 export interface BannerInput {
-  gateway: { base: string };
+  /** `playground` is set when the gateway serves it (GATEWAY_PLAYGROUND). */
+  gateway: { base: string; playground?: boolean };
   subgraphs: { name: string; base: string }[];
   accounts: { role: string; email: string; password: string }[];
   database: string;
@@ -23,10 +24,12 @@ export function banner(input: BannerInput): string {
     ' Commerce supergraph is running.',
     '',
     ` Gateway    ${input.gateway.base}/graphql`,
+    ...(input.gateway.playground ? [` Playground ${input.gateway.base}/  (GraphiQL, served by the gateway)`] : []),
     '',
     ` ${pad('Service', 14)}${pad('GraphQL', graphqlWidth + 2)}Health / ready`,
     ...rows.map((r) => ` ${pad(r.name, 14)}${pad(`${r.base}/graphql`, graphqlWidth + 2)}${r.base}/health  ${r.base}/ready`),
     ' (Subgraphs answer only the gateway, which sends their secret; query the gateway.)',
+    ' Every service also serves Prometheus metrics at <base>/metrics.',
     '',
     ` Database   ${input.database}`,
     ` NATS       ${input.nats}`,

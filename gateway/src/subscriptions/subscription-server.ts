@@ -1,10 +1,11 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { ApolloGateway } from '@apollo/gateway';
 import type { GraphQLSchema } from 'graphql';
 import type { TokenVerifier } from '../../../lib/auth/jwt.js';
 import { EventBus } from '../../../lib/events/bus.js';
 import type { Logger } from '../../../lib/logger.js';
 import type { GatewayConfig } from '../config.js';
+import type { RateLimits } from '../security/rate-limits.js';
 import { openSubscription } from './open-subscription.js';
 import { OrderEventDispatcher } from './order-event-dispatcher.js';
 import { OrderResolver, type ExecuteOperation } from './order-resolver.js';
@@ -19,6 +20,9 @@ export interface SubscriptionServerOptions {
   /** Runs an operation through the gateway (`ApolloServer.executeOperation`). */
   executeOperation: ExecuteOperation;
   logger: Logger;
+  /** The same budgets HTTP spends from, so a client cannot double its allowance by switching transport. */
+  rateLimits: RateLimits;
+  clientAddress: (req: IncomingMessage) => string;
 }
 
 /**
@@ -45,6 +49,9 @@ export function createSubscriptionServer(opts: SubscriptionServerOptions) {
     verify: opts.verify,
     schema: () => schema,
     limits: config.limits,
+    introspection: config.introspection,
+    apiBudget: opts.rateLimits.api,
+    clientAddress: opts.clientAddress,
     maxSubscriptionsPerConnection: config.subscriptions.maxPerConnection,
     keepAliveMs: config.subscriptions.keepAliveMs,
     maxPayloadBytes: config.maxBodyBytes,

@@ -1,4 +1,5 @@
 import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ParseOptions, type ValidationRule } from 'graphql';
+import { tokenLimitAsLimitError } from '../limits.js';
 
 /** Distinct operation texts kept; past it the cache starts over (operations are few, subscribers many). */
 const MAX_ENTRIES = 1000;
@@ -38,7 +39,7 @@ export class ValidatedDocuments {
     try {
       document = parse(query, this.parseOptions);
     } catch (err) {
-      return { errors: [new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })] };
+      return { errors: [tokenLimitAsLimitError(new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }))] };
     }
     const errors = validate(schema, document, [...specifiedRules, ...this.rules]);
     if (errors.length > 0) {

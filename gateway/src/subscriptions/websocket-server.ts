@@ -3,12 +3,22 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CloseCode, type Context, type OperationResult } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
-import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionArgs, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  type DocumentNode,
+  type ExecutionArgs,
+  type FormattedExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
 import { WebSocketServer } from 'ws';
 import type { TokenVerifier } from '../../../lib/auth/jwt.js';
-import { ErrorCode } from '../../../lib/errors.js';
+import { ErrorCode, withoutSuggestions } from '../../../lib/errors.js';
 import type { Logger } from '../../../lib/logger.js';
-import { operationLimitRules, operationParseOptions, type OperationLimits } from '../limits.js';
+import { checkOperationCost, operationLimitRules, operationParseOptions, type OperationLimits } from '../limits.js';
+import { API_RATE_LIMITED } from '../security/api-rate-limit.js';
+import { rateLimitedError, rateLimitedMessage, type Budget } from '../security/rate-limits.js';
 import { authenticateConnection, CloseReason } from './connection-auth.js';
 import { ConnectionSession } from './connection-session.js';
 import type { ExecuteOperation } from './order-resolver.js';
@@ -22,6 +32,11 @@ export interface WebSocketServerOptions {
   /** The gateway's API schema, once loaded. */
   schema: () => GraphQLSchema | undefined;
   limits: OperationLimits;
+  /** Off: `__schema` and `__type` are refused here as Apollo refuses them on HTTP. */
+  introspection: boolean;
+  /** The whole-API budget: a connection spends one point, and so does each operation it sends. */
+  apiBudget: Budget;
+  clientAddress: (req: IncomingMessage) => string;
   maxSubscriptionsPerConnection: number;
   keepAliveMs: number;
   /** Larger messages close the socket (1009) before they are parsed. */
@@ -34,7 +49,7 @@ export interface WebSocketServerOptions {
   logger: Logger;
 }
 
-type SessionExtra = Extra & { session?: ConnectionSession };
+type SessionExtra = Extra & { session?: ConnectionSession; clientAddress?: string };
 type SocketContext = Context<Record<string, unknown>, SessionExtra>;
 
 /** What graphql-ws carries from `onSubscribe` to `subscribe`/`execute` for one operation. */
@@ -43,6 +58,7 @@ interface OperationContext {
   query: string;
   operationName?: string | null;
   variables: Record<string, unknown>;
+  clientAddress?: string;
 }
 
 /** How long a closing gateway waits for clients to answer the close before dropping them. */
@@ -63,13 +79,21 @@ const errorWithCode = (message: string, code: string) => new GraphQLError(messag
  */
 export function createWebSocketServer(opts: WebSocketServerOptions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayloadBytes });
-  const documents = new ValidatedDocuments(operationLimitRules(opts.limits), operationParseOptions(opts.limits));
+  const rules = [...operationLimitRules(opts.limits), ...(opts.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
+  const documents = new ValidatedDocuments(rules, operationParseOptions(opts.limits));
   let stopping = false;
 
-  const server = useServer<Record<string, unknown>, { session: ConnectionSession }>(
+  const server = useServer<Record<string, unknown>, { session: ConnectionSession; clientAddress: string }>(
     {
       isProd: opts.production,
       async onConnect(ctx) {
+        const client = opts.clientAddress(ctx.extra.request);
+        ctx.extra.clientAddress = client;
+        const wait = await opts.apiBudget.spend(client);
+        if (wait) {
+          ctx.extra.socket.close(CloseCode.TooManyInitialisationRequests, rateLimitedMessage(API_RATE_LIMITED, wait));
+          return false;
+        }
         const auth = await authenticateConnection(opts.verify, ctx.connectionParams);
         if ('refused' in auth) {
           opts.logger.debug({ reason: auth.refused }, 'WebSocket connection refused');
@@ -86,9 +110,11 @@ export function createWebSocketServer(opts: WebSocketServerOptions) {
       onClose(ctx) {
         ctx.extra.session?.close();
       },
-      onSubscribe(ctx, _id, payload) {
+      async onSubscribe(ctx, _id, payload) {
         const session = ctx.extra.session;
         if (!session || session.expired) return [errorWithCode('Your token expired; reconnect with a fresh one.', ErrorCode.UNAUTHENTICATED)];
+        const wait = await opts.apiBudget.spend(ctx.extra.clientAddress ?? 'unknown');
+        if (wait) return [rateLimitedError(API_RATE_LIMITED, wait, { http: false })];
         // graphql-ws registers the operation before this hook, so the count includes it.
         if (Object.keys(ctx.subscriptions).length > opts.maxSubscriptionsPerConnection) {
           return [errorWithCode(`A connection may hold at most ${opts.maxSubscriptionsPerConnection} operations at once; complete one first.`, ErrorCode.OPERATION_LIMIT_EXCEEDED)];
@@ -98,8 +124,17 @@ export function createWebSocketServer(opts: WebSocketServerOptions) {
         const validated = documents.get(schema, payload.query);
         if ('errors' in validated) return validated.errors;
         const { document } = validated;
-        if (!getOperationAST(document, payload.operationName)) return [errorWithCode('Unable to identify the operation to run; set operationName.', 'BAD_REQUEST')];
-        const contextValue: OperationContext = { session, query: payload.query, operationName: payload.operationName, variables: payload.variables ?? {} };
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [errorWithCode('Unable to identify the operation to run; set operationName.', 'BAD_REQUEST')];
+        const tooCostly = checkOperationCost(schema, document, operation, payload.variables, opts.limits.maxCost);
+        if (tooCostly) return [tooCostly];
+        const contextValue: OperationContext = {
+          session,
+          query: payload.query,
+          operationName: payload.operationName,
+          variables: payload.variables ?? {},
+          clientAddress: ctx.extra.clientAddress,
+        };
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue } satisfies ExecutionArgs;
       },
       subscribe(args) {
@@ -110,9 +145,12 @@ export function createWebSocketServer(opts: WebSocketServerOptions) {
         return formatted(started.stream);
       },
       async execute(args) {
-        const { session, query, operationName, variables } = args.contextValue as OperationContext;
-        return formatted(await opts.executeOperation({ query, operationName, variables }, { identity: session.identity, requestId: randomUUID() }));
+        const { session, query, operationName, variables, clientAddress } = args.contextValue as OperationContext;
+        return formatted(await opts.executeOperation({ query, operationName, variables }, { identity: session.identity, requestId: randomUUID(), clientAddress }));
       },
+      // Errors refused before execution (validation, limits) never pass Apollo's formatError; in
+      // production they lose their suggestions here the same way.
+      onError: opts.production ? (_ctx, _id, _payload, errors) => errors.map((e) => ({ ...e.toJSON(), message: withoutSuggestions(e.message) })) : undefined,
       // Results are already formatted (Apollo's formatError, or built here); graphql-ws would call toJSON on them.
       onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
     },

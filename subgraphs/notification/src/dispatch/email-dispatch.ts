@@ -46,7 +46,8 @@ export class EmailDispatch {
       const next = afterFailure(this.opts.retryScheduleMs, attempts, { permanent: isPermanentSmtpFailure(err), now });
       await em.nativeUpdate(Notification, { id: n.id, status: 'PENDING' }, { ...next, attempts, lastError: errorText(err), updatedAt: now });
       this.stats[next.status === 'FAILED' ? 'failed' : 'retried']++;
-      const log = { notificationId: n.id, template: n.template, attempts, err: errorText(err) };
+      // The event and order ids join this line to the consumer's, which carries the request's correlation id.
+      const log = { notificationId: n.id, eventId: n.eventId, orderId: n.orderId, template: n.template, attempts, err: errorText(err) };
       if (next.status === 'FAILED') this.logger.error(log, 'email failed for good');
       else this.logger.warn({ ...log, nextAttemptAt: next.nextAttemptAt }, 'email not sent; will retry');
       return;
