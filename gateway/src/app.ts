@@ -111,7 +111,11 @@ export async function createGatewayApp(config: GatewayConfig): Promise<GatewayAp
     ],
   });
   graphql = limitRequestRate(
-    createGraphQLHandler(apollo, { maxBodyBytes: config.maxBodyBytes, context: createContextFactory(verify, clientOf) }),
+    createGraphQLHandler(apollo, {
+      maxBodyBytes: config.maxBodyBytes,
+      context: createContextFactory(verify, clientOf),
+      span: { name: 'gateway graphql', continueTrace: false },
+    }),
     rateLimits.api,
     clientOf,
   );

@@ -1,4 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { propagation } from '@opentelemetry/api';
 import { GraphQLError } from 'graphql';
 import { identityHeaders, IdentityHeader } from '../../lib/auth/identity.js';
 import type { GatewayContext } from './context.js';
@@ -46,6 +47,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if (!context || !('requestId' in context)) return;
     headers.set(IdentityHeader.requestId, context.requestId);
     for (const [name, value] of Object.entries(identityHeaders(context.identity))) headers.set(name, value);
+    if (context.traceContext) propagation.inject(context.traceContext, headers, { set: (carrier, key, value) => carrier.set(key, value) });
   }
 
   /**

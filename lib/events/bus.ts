@@ -114,6 +114,7 @@ export class EventBus {
     const h = natsHeaders();
     h.set('event-type', envelope.type);
     h.set('correlation-id', envelope.correlationId);
+    if (envelope.traceparent) h.set('traceparent', envelope.traceparent);
     for (const [k, v] of Object.entries(extraHeaders)) h.set(k, v);
     const ack = await this.js.publish(this.subject(envelope.type), JSON.stringify(envelope), { msgID: envelope.id, headers: h, timeout: 5000 });
     return { duplicate: ack.duplicate };

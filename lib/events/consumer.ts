@@ -1,6 +1,8 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { ConsumerMessages, JsMsg } from 'nats';
+import { SpanKind } from '@opentelemetry/api';
 import type { Logger } from '../logger.js';
+import { extractTraceContext, inSpan, markActiveSpanFailed } from '../observability/tracing.js';
 import type { EventBus } from './bus.js';
 import { EVENTS, isEventType } from './contracts/index.js';
 import { EnvelopeSchema, type EventEnvelope } from './envelope.js';
@@ -145,6 +147,19 @@ export class EventConsumers {
       return;
     }
 
+    // The header is what other NATS tooling sees; the envelope's copy covers messages published without it.
+    const parent = extractTraceContext({ traceparent: msg.headers?.get('traceparent') || envelope.traceparent });
+    const attributes = {
+      'messaging.system': 'nats',
+      'messaging.consumer.group.name': sub.durable,
+      'messaging.message.id': envelope.id,
+      'messaging.delivery_count': deliveries,
+    };
+    await inSpan(envelope.type, { kind: SpanKind.CONSUMER, parent, attributes }, () => this.settle(sub, msg, envelope, deliveries));
+  }
+
+  /** Handles a valid message, then acks it, or naks it for a retry, or dead-letters it. */
+  private async settle(sub: Subscription, msg: JsMsg, envelope: EventEnvelope, deliveries: number): Promise<void> {
     // Plain fields rather than a child logger: building one per message costs even when nothing is logged.
     const about = { consumer: sub.durable, eventId: envelope.id, eventType: envelope.type, correlationId: envelope.correlationId, deliveries };
     try {
@@ -158,6 +173,7 @@ export class EventConsumers {
         this.logger.debug(about, 'duplicate event ignored');
       }
     } catch (err) {
+      markActiveSpanFailed(err);
       if (deliveries >= this.maxDeliveries && !sub.isDeadLetterConsumer) {
         this.logger.error({ ...about, err }, 'event failed on its last delivery; dead-lettering it');
         await this.deadLetter(sub, msg, `failed ${deliveries} times: ${(err as Error).message}`, deliveries, envelope.id);

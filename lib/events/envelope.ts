@@ -13,6 +13,8 @@ export const EnvelopeSchema = z.object({
   correlationId: z.string().min(1),
   causationId: z.string().min(1).nullable(),
   data: z.unknown(),
+  /** W3C trace context of the span that recorded the event; absent when nothing was being traced. */
+  traceparent: z.string().min(1).optional(),
 });
 
 export interface EventEnvelope<D = unknown> {
@@ -23,4 +25,5 @@ export interface EventEnvelope<D = unknown> {
   correlationId: string;
   causationId: string | null;
   data: D;
+  traceparent?: string;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { traceparentOf } from '../observability/tracing.js';
 import { EVENTS, type EventData, type EventType } from './contracts/index.js';
 import type { EventEnvelope } from './envelope.js';
 import { OutboxEvent } from './outbox-event.entity.js';
@@ -24,6 +25,9 @@ export function recordEvent<T extends EventType>(
   }
   const id = randomUUID();
   const cause = meta.cause;
+  // Captured now, while the request's or consumer's span is active: the event is published later,
+  // from a commit hook or the relay, where that span is long gone.
+  const traceparent = traceparentOf();
   const envelope: EventEnvelope<EventData<T>> = {
     id,
     type,
@@ -32,6 +36,7 @@ export function recordEvent<T extends EventType>(
     correlationId: !cause ? id : 'requestId' in cause ? cause.requestId : cause.correlationId,
     causationId: !cause ? null : 'requestId' in cause ? cause.requestId : cause.id,
     data: parsed.data as EventData<T>,
+    ...(traceparent ? { traceparent } : {}),
   };
   em.persist(Object.assign(new OutboxEvent(), { id, type, aggregateId: meta.aggregateId, envelope }));
   return envelope;

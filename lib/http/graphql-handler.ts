@@ -1,11 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
+import { extractTraceContext, inSpan } from '../observability/tracing.js';
 import { sendJson } from './respond.js';
 
 export interface GraphQLHandlerOptions<Ctx extends BaseContext> {
   context: (req: IncomingMessage) => Promise<Ctx>;
   /** Bodies above this size are refused with 413 before they are buffered whole. */
   maxBodyBytes: number;
+  /**
+   * Each request runs in a server span of this name. With `continueTrace` it continues the trace
+   * the caller sent in `traceparent` (a subgraph, called by the gateway); without, every request
+   * starts a trace (the gateway: a client's trace ids are not trusted at the edge).
+   */
+  span: { name: string; continueTrace: boolean };
 }
 
 class BodyTooLarge extends Error {}
@@ -31,7 +39,12 @@ export function createGraphQLHandler<Ctx extends BaseContext>(
   server: ApolloServer<Ctx>,
   opts: GraphQLHandlerOptions<Ctx>,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  return async (req, res) => {
+  return (req, res) => {
+    const parent = opts.span.continueTrace ? extractTraceContext(req.headers) : ROOT_CONTEXT;
+    return inSpan(opts.span.name, { kind: SpanKind.SERVER, parent }, () => handle(req, res));
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -77,5 +90,5 @@ export function createGraphQLHandler<Ctx extends BaseContext>(
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
-  };
+  }
 }

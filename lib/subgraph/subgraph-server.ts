@@ -124,6 +124,8 @@ export function createSubgraphServer<Loaders>(opts: SubgraphServerOptions<Loader
 
   graphql = createGraphQLHandler(apollo, {
     maxBodyBytes: opts.maxBodyBytes ?? 1_000_000,
+    // Only the gateway gets this far (its secret is checked first), so its trace context is trusted.
+    span: { name: `${opts.name} graphql`, continueTrace: true },
     context: async (req) => {
       const em = opts.orm.orm.em.fork() as EntityManager;
       const requestId = (req.headers[IdentityHeader.requestId] as string | undefined) ?? randomUUID();

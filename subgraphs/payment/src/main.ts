@@ -1,8 +1,13 @@
 import { stopOnSignals } from '../../../lib/main.js';
+import { startTracing } from '../../../lib/observability/tracing.js';
+import { loadTracingConfig } from '../../../lib/observability/tracing-config.js';
 import { createPaymentApp } from './app.js';
 import { loadPaymentConfig } from './config.js';
 
+// First, so the context manager is in place before anything runs in a span.
+const tracing = startTracing(loadTracingConfig(process.env, 'payment'));
 const app = await createPaymentApp(loadPaymentConfig(process.env));
 const port = await app.start();
 app.logger.info({ url: `http://localhost:${port}/graphql` }, 'payment subgraph listening');
-stopOnSignals(() => app.stop(), app.logger);
+// Tracing stops last: the spans of the drained requests are exported too.
+stopOnSignals(() => app.stop().finally(() => tracing.shutdown()), app.logger);
