@@ -21,7 +21,6 @@ interface TrackedOrder {
 export class OrderFeedSubscription extends OrderSubscription {
   private readonly orders = new Map<string, TrackedOrder>();
   private readonly ready = new Set<string>();
-  private pumpQueued = false;
 
   constructor(
     plan: SubscriptionPlan,
@@ -93,16 +92,7 @@ export class OrderFeedSubscription extends OrderSubscription {
     return tracked;
   }
 
-  private schedulePump(): void {
-    if (this.pumpQueued) return;
-    this.pumpQueued = true;
-    this.enqueue(async () => {
-      this.pumpQueued = false;
-      await this.pump();
-    });
-  }
-
-  private async pump(): Promise<void> {
+  protected async pump(): Promise<void> {
     while (this.ready.size > 0 && !this.closed) {
       const orderId = this.ready.values().next().value as string;
       this.ready.delete(orderId);

@@ -16,7 +16,6 @@ import { OrderSubscription } from './order-subscription.js';
 export class OrderStatusSubscription extends OrderSubscription {
   private readonly sequencer = new OrderSequencer(() => this.schedulePump());
   private ready = false;
-  private pumpQueued = false;
 
   private get orderId(): string {
     return this.plan.args.orderId as string;
@@ -70,16 +69,7 @@ export class OrderStatusSubscription extends OrderSubscription {
     await this.pump();
   }
 
-  private schedulePump(): void {
-    if (this.pumpQueued) return;
-    this.pumpQueued = true;
-    this.enqueue(async () => {
-      this.pumpQueued = false;
-      await this.pump();
-    });
-  }
-
-  private async pump(): Promise<void> {
+  protected async pump(): Promise<void> {
     for (let event = this.sequencer.next(); event && !this.closed; event = this.sequencer.next()) {
       this.send(await this.deps.resolver.atEvent(this.plan.order, event, this.identity));
     }

@@ -49,6 +49,21 @@ export abstract class OrderSubscription implements OrderEventListener {
     else this.endListeners.push(listener);
   }
 
+  private pumpQueued = false;
+
+  /** Sends whatever is ready to send, in order; subclasses decide what "ready" means. */
+  protected abstract pump(): Promise<void>;
+
+  /** Queues one pump; events arriving while one is queued are picked up by it, not by another. */
+  protected schedulePump(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    this.enqueue(async () => {
+      this.pumpQueued = false;
+      await this.pump();
+    });
+  }
+
   protected listen(scope: ListenerScope): void {
     this.unlisten = this.deps.dispatcher.listen(scope, this);
   }
