@@ -45,10 +45,12 @@ describe('logs', () => {
     await waitForStatus(stack, customer.token, res.data.placeOrder.id, ['PAID']);
 
     const carrying = (l: LogLine) => l.requestId === requestId || l.correlationId === requestId;
-    // The receipt email is the saga's last step; its consumer logs once it has handled order.paid.
-    const traced = await waitFor('the notification service to handle order.paid', async () => {
+    // order.paid has two consumers (inventory commits, notification sends the receipt) that finish in
+    // either order: wait until both have logged.
+    const traced = await waitFor('inventory and notification to handle order.paid', async () => {
       const lines = logs.lines().filter(carrying);
-      return lines.some((l) => l.service === 'notification' && l.eventType === 'order.paid') ? lines : undefined;
+      const paidBy = (service: string) => lines.some((l) => l.service === service && l.eventType === 'order.paid' && l.msg === 'event handled');
+      return paidBy('inventory') && paidBy('notification') ? lines : undefined;
     });
 
     const gatewayLine = traced.find((l) => l.service === 'gateway' && l.msg === 'graphql operation');
