@@ -15,6 +15,8 @@ export interface SubgraphDataSourceOptions {
    * the other subgraphs are served as usual (`GATEWAY_SUBGRAPH_TIMEOUT_MS`).
    */
   timeoutMs: number;
+  /** How requests go out (subgraph-fetcher.ts); Apollo's default client when absent. */
+  fetcher?: RemoteGraphQLDataSource['fetcher'];
 }
 
 /** The code of an error that a subgraph caused: it timed out, could not be reached, or broke off. */
@@ -30,7 +32,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   private readonly timeoutMs: number;
 
   constructor(opts: SubgraphDataSourceOptions) {
-    super({ url: opts.url });
+    super({ url: opts.url, ...(opts.fetcher ? { fetcher: opts.fetcher } : {}) });
     this.serviceName = opts.name;
     this.secret = opts.secret;
     this.timeoutMs = opts.timeoutMs;

@@ -1,0 +1,220 @@
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { generateJwtKeyPair } from '../../lib/auth/jwt.js';
+import { envName, SUBGRAPH_NAMES, type SubgraphName } from '../../lib/config.js';
+import { dropDatabase } from '../../lib/db/database.js';
+import { initOrm, migrate } from '../../lib/db/orm.js';
+import { EventBus } from '../../lib/events/bus.js';
+import { REPO_ROOT } from '../../lib/graphql/load-schema.js';
+import { createLogger } from '../../lib/logger.js';
+import { bearer, postGraphQL, type GraphQLResponse } from '../../lib/testing/graphql-client.js';
+import { newRunId, testDatabaseUrl, TEST_SERVER_URL } from '../../lib/testing/test-databases.js';
+import { subgraphModules } from '../../subgraphs/index.js';
+import { answers200, freePort, ManagedProcess, RunLog } from '../../test/faults/processes.js';
+import type { ShopBackend } from './seed-shop.js';
+
+/** A process of the cluster and where it serves GraphQL. */
+export interface Endpoint {
+  name: string;
+  url: string;
+  process: ManagedProcess;
+}
+
+export interface ClusterOptions {
+  /** A second set of the four subgraphs with `LOADERS_BATCH=false`, and a gateway in front of it. */
+  unbatched?: boolean;
+  /** `@graphql-hive/gateway` serving the same supergraph over the same (batched) subgraphs. */
+  hive?: boolean;
+  /** Settings for every service on top of the cluster's own. */
+  env?: Record<string, string>;
+}
+
+/** Every child gets these: quiet, pools sized for a benchmark, no rate limits (all load comes from 127.0.0.1). */
+const SERVICE_SETTINGS: Record<string, string> = {
+  LOG_LEVEL: 'warn',
+  NODE_ENV: 'development',
+  DB_POOL_MAX: '10',
+  GATEWAY_RATE_LIMIT: '1000000000/1',
+  GATEWAY_RATE_LIMIT_LOGIN: '1000000000/1',
+  GATEWAY_RATE_LIMIT_LOGIN_EMAIL: '1000000000/1',
+  GATEWAY_RATE_LIMIT_REGISTER: '1000000000/1',
+  PAYMENT_RETRY_DELAYS_MS: '5,10,20',
+  // Nothing reads the mail of a benchmark; the dispatcher gives up on it quietly.
+  SMTP_URL: 'smtp://127.0.0.1:1',
+  APOLLO_TELEMETRY_DISABLED: 'true',
+};
+
+/**
+ * The supergraph as production runs it: each subgraph and each gateway a process of its own (so
+ * both cores are used, and the load generator in this process does not share an event loop with
+ * what it measures), on fresh databases (`t_<epoch>_<random>_<name>`) and this run's own NATS
+ * subjects on the machine's NATS. Every child's output goes to one log file.
+ */
+export class BenchCluster implements ShopBackend {
+  readonly subgraphs = {} as Record<SubgraphName, Endpoint>;
+  readonly unbatchedSubgraphs = {} as Record<SubgraphName, Endpoint>;
+  readonly gateways: { ours?: Endpoint; unbatched?: Endpoint; hive?: Endpoint } = {};
+  readonly bus: EventBus;
+  private readonly orderDb: pg.Pool;
+  private adminTokenValue: string | undefined;
+
+  private constructor(
+    readonly runId: string,
+    readonly log: RunLog,
+    readonly env: Record<string, string>,
+    readonly admin: { email: string; password: string },
+    bus: EventBus,
+  ) {
+    this.bus = bus;
+    this.orderDb = new pg.Pool({ connectionString: env[envName('order', 'DATABASE_URL')], max: 2 });
+  }
+
+  static async start(opts: ClusterOptions = {}, note: (line: string) => void = () => {}): Promise<BenchCluster> {
+    const runId = newRunId();
+    const log = new RunLog(join(tmpdir(), `commerce-bench-${runId}.log`));
+    const keys = await generateJwtKeyPair();
+    const admin = { email: `admin-${runId}@example.test`, password: randomBytes(12).toString('hex') };
+    // One secret for all subgraphs: the Hive peer is given the same per-subgraph settings anyway.
+    const env: Record<string, string> = {
+      ...SERVICE_SETTINGS,
+      DATABASE_URL: TEST_SERVER_URL,
+      NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+      EVENTS_PREFIX: runId,
+      JWT_PRIVATE_KEY: keys.privateKeyPem,
+      JWT_PUBLIC_KEY: keys.publicKeyPem,
+      ADMIN_EMAIL: admin.email,
+      ADMIN_PASSWORD: admin.password,
+      ...opts.env,
+      ...Object.fromEntries(
+        SUBGRAPH_NAMES.flatMap((n) => [
+          [envName(n, 'DATABASE_URL'), testDatabaseUrl(n, runId)],
+          [envName(n, 'GATEWAY_SECRET'), randomBytes(24).toString('hex')],
+        ]),
+      ),
+    };
+    note(`run ${runId}: databases t_…, NATS prefix ${runId}, service logs in ${log.path}`);
+    await migrateAll(env);
+    const bus = await EventBus.connect({ url: env.NATS_URL, prefix: runId, name: `bench-${runId}`, logger: createLogger('bench', 'silent') });
+    const cluster = new BenchCluster(runId, log, env, admin, bus);
+    try {
+      await cluster.startSubgraphs(cluster.subgraphs, '', {});
+      cluster.gateways.ours = await cluster.startGateway('gateway', cluster.subgraphs);
+      if (opts.unbatched) {
+        await cluster.startSubgraphs(cluster.unbatchedSubgraphs, '-unbatched', { LOADERS_BATCH: 'false' });
+        cluster.gateways.unbatched = await cluster.startGateway('gateway-unbatched', cluster.unbatchedSubgraphs);
+      }
+      if (opts.hive) cluster.gateways.hive = await cluster.startHive();
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    return cluster;
+  }
+
+  get gatewayUrl(): string {
+    return this.gateways.ours!.url;
+  }
+
+  /** The secret a subgraph expects from its callers: the benchmark calls subgraphs directly, as the gateway does. */
+  subgraphSecret(name: SubgraphName): string {
+    return this.env[envName(name, 'GATEWAY_SECRET')];
+  }
+
+  query<D = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<D>> {
+    return postGraphQL<D>(this.gatewayUrl, query, variables, bearer(token));
+  }
+
+  async registerCustomer(name = 'Bench Customer') {
+    const email = `c-${randomBytes(6).toString('hex')}@example.test`;
+    const res = await this.query(
+      `mutation($input: RegisterCustomerInput!) { registerCustomer(input: $input) { token customer { id } } }`,
+      { input: { email, name, password: 'correct horse battery' } },
+    );
+    if (!res.data) throw new Error(`registerCustomer failed: ${JSON.stringify(res.errors)}`);
+    return { token: res.data.registerCustomer.token as string, id: res.data.registerCustomer.customer.id as string, email };
+  }
+
+  async adminToken(): Promise<string> {
+    if (this.adminTokenValue) return this.adminTokenValue;
+    const res = await this.query(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, { e: this.admin.email, p: this.admin.password });
+    if (!res.data) throw new Error(`admin login failed: ${JSON.stringify(res.errors)}`);
+    this.adminTokenValue = res.data.login.token as string;
+    return this.adminTokenValue;
+  }
+
+  /** Whether the order service has learned of a product's price or a customer's card (from events). */
+  async orderServiceKnows(kind: 'price' | 'card', id: string): Promise<boolean> {
+    const table = kind === 'price' ? 'product_prices' : 'payment_method_refs';
+    const column = kind === 'price' ? 'product_id' : 'id';
+    const { rowCount } = await this.orderDb.query(`select 1 from ${table} where ${column} = $1`, [id]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Every process of the cluster, for CPU accounting. */
+  processes(): Endpoint[] {
+    return [...Object.values(this.subgraphs), ...Object.values(this.unbatchedSubgraphs), ...Object.values(this.gateways).filter((g): g is Endpoint => !!g)];
+  }
+
+  async stop(): Promise<void> {
+    const children = this.processes().map((e) => e.process);
+    await Promise.all(children.map((p) => p.stop().catch(() => p.kill())));
+    await this.orderDb.end().catch(() => undefined);
+    await this.bus.deleteStreams().catch(() => undefined);
+    await this.bus.close().catch(() => undefined);
+    await Promise.all(SUBGRAPH_NAMES.map((n) => dropDatabase(this.env[envName(n, 'DATABASE_URL')]).catch(() => undefined)));
+    await this.log.close();
+  }
+
+  private async startSubgraphs(into: Record<SubgraphName, Endpoint>, suffix: string, extra: Record<string, string>): Promise<void> {
+    await Promise.all(
+      SUBGRAPH_NAMES.map(async (n) => {
+        const port = await freePort();
+        into[n] = await this.startService(`${n}${suffix}`, `subgraphs/${n}/src/main.ts`, port, `/ready`, { [envName(n, 'PORT')]: String(port), ...extra });
+      }),
+    );
+  }
+
+  private async startGateway(name: string, routes: Record<SubgraphName, Endpoint>): Promise<Endpoint> {
+    const port = await freePort();
+    const urls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [envName(n, 'URL'), routes[n].url]));
+    return this.startService(name, 'gateway/src/main.ts', port, '/ready', { GATEWAY_PORT: String(port), ...urls });
+  }
+
+  private async startHive(): Promise<Endpoint> {
+    const port = await freePort();
+    const urls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [envName(n, 'URL'), this.subgraphs[n].url]));
+    return this.startService('hive-gateway', 'bench/peers/hive-gateway.ts', port, '/healthcheck', { HIVE_GATEWAY_PORT: String(port), ...urls });
+  }
+
+  private async startService(name: string, main: string, port: number, readyPath: string, env: Record<string, string>): Promise<Endpoint> {
+    const proc = new ManagedProcess(
+      {
+        name,
+        command: process.execPath,
+        args: ['--import', 'tsx', main],
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...this.env, ...env },
+        ready: () => answers200(`http://127.0.0.1:${port}${readyPath}`),
+        readyTimeoutMs: 120_000,
+      },
+      this.log,
+    );
+    await proc.start();
+    return { name, url: `http://127.0.0.1:${port}/graphql`, process: proc };
+  }
+}
+
+/** Creates and migrates every subgraph's database once, before any service starts. */
+async function migrateAll(env: Record<string, string>): Promise<void> {
+  for (const name of SUBGRAPH_NAMES) {
+    const mod = subgraphModules[name]!;
+    const { orm } = await initOrm(mod.ormOptions(mod.loadConfig(env)));
+    try {
+      await migrate(orm);
+    } finally {
+      await orm.close();
+    }
+  }
+}
