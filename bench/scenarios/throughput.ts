@@ -1,13 +1,16 @@
-import type { BenchCluster } from '../lib/cluster.js';
+import type { BenchCluster, Endpoint } from '../lib/cluster.js';
 import { closedLoop, RawPoster, type LoopResult } from '../lib/closed-loop.js';
 import { checkedBody, hammer, type LoadResult, type Shot } from '../lib/load.js';
 import { recordPlan, type Stages } from '../lib/plan-recorder.js';
+import { processCpuMs } from '../lib/process-cpu.js';
 import { ORDERS_PAGE, PRODUCTS_PAGE } from '../lib/queries.js';
 
 /** One side of a comparison: something that can be loaded for `seconds` and say how it went. */
 export interface Side {
   label: string;
   run(seconds: number): Promise<LoadResult | LoopResult>;
+  /** The gateway process this side loads, whose CPU per request is reported beside its throughput. */
+  pid?: number;
 }
 
 export interface Pair {
@@ -22,6 +25,8 @@ export interface Measured {
   p50Ms: number;
   p99Ms: number;
   errors: number;
+  /** CPU the gateway process spent per request (null for sides that are not one gateway). */
+  gatewayCpuMsPerRequest: number | null;
 }
 
 export interface PairResult {
@@ -60,15 +65,17 @@ export async function throughputPairs(setup: ThroughputSetup, opts: { hive: bool
   };
 
   /** autocannon against one gateway, answers compared byte for byte with the checked one. */
-  const autocannonSide = async (label: string, url: string, shot: Omit<Shot, 'url'>, check: (d: any) => void): Promise<Side> => {
-    const expectBody = await checkedBody({ url, ...shot }, check);
-    return { label, run: (seconds) => hammer({ url, ...shot }, { connections, seconds, expectBody }) };
+  const autocannonSide = async (label: string, gateway: Endpoint, shot: Omit<Shot, 'url'>, check: (d: any) => void): Promise<Side> => {
+    const expectBody = await checkedBody({ url: gateway.url, ...shot }, check);
+    return { label, pid: gateway.process.pid, run: (seconds) => hammer({ url: gateway.url, ...shot }, { connections, seconds, expectBody }) };
   };
 
   const pairs: Pair[] = [];
-  const ours = cluster.gateways.ours!.url;
+  const oursGateway = cluster.gateways.ours!;
+  const ours = oursGateway.url;
   if (opts.hive) {
-    const hive = cluster.gateways.hive!.url;
+    const hiveGateway = cluster.gateways.hive!;
+    const hive = hiveGateway.url;
     // Same data from both: the comparison is only fair if both do the whole job.
     const [oursProducts, hiveProducts, oursOrders, hiveOrders] = await Promise.all([
       checkedBody({ url: ours, ...products }),
@@ -79,8 +86,8 @@ export async function throughputPairs(setup: ThroughputSetup, opts: { hive: bool
     if (JSON.stringify(JSON.parse(oursProducts).data) !== JSON.stringify(JSON.parse(hiveProducts).data)) throw new Error('Hive Gateway and ours answer the products query differently');
     if (JSON.stringify(JSON.parse(oursOrders).data) !== JSON.stringify(JSON.parse(hiveOrders).data)) throw new Error('Hive Gateway and ours answer the orders query differently');
     pairs.push(
-      { id: 'hive-products', title: 'ours vs Hive Gateway: products (1 subgraph)', a: await autocannonSide('ours', ours, products, checkProducts), b: await autocannonSide('hive', hive, products, checkProducts) },
-      { id: 'hive-orders', title: 'ours vs Hive Gateway: orders (4 subgraphs)', a: await autocannonSide('ours', ours, orders, checkOrders), b: await autocannonSide('hive', hive, orders, checkOrders) },
+      { id: 'hive-products', title: 'ours vs Hive Gateway: products (1 subgraph)', a: await autocannonSide('ours', oursGateway, products, checkProducts), b: await autocannonSide('hive', hiveGateway, products, checkProducts) },
+      { id: 'hive-orders', title: 'ours vs Hive Gateway: orders (4 subgraphs)', a: await autocannonSide('ours', oursGateway, orders, checkOrders), b: await autocannonSide('hive', hiveGateway, orders, checkOrders) },
     );
   }
 
@@ -92,6 +99,7 @@ export async function throughputPairs(setup: ThroughputSetup, opts: { hive: bool
     const body = JSON.stringify({ query: shot.query, variables: shot.variables });
     return {
       label,
+      pid: oursGateway.process.pid,
       run: (seconds) =>
         closedLoop(connections, seconds, async () => {
           const res = await poster.post(ours, headers, body);
@@ -125,8 +133,8 @@ export async function throughputPairs(setup: ThroughputSetup, opts: { hive: bool
     pairs.push({
       id: 'batched-orders',
       title: 'batched vs unbatched loaders: orders (4 subgraphs)',
-      a: await autocannonSide('batched', ours, orders, checkOrders),
-      b: await autocannonSide('unbatched', cluster.gateways.unbatched!.url, orders, checkOrders),
+      a: await autocannonSide('batched', oursGateway, orders, checkOrders),
+      b: await autocannonSide('unbatched', cluster.gateways.unbatched!, orders, checkOrders),
     });
   }
   return { pairs, close: () => poster.close() };
@@ -155,10 +163,13 @@ export async function runPairs(pairs: Pair[], opts: { rounds: number; seconds: n
         [pair.a, into.a],
         [pair.b, into.b],
       ] as const) {
+        const cpuBefore = side.pid ? processCpuMs(side.pid) : undefined;
         const res = await side.run(opts.seconds);
-        list.push({ requestsPerSecond: round(res.requestsPerSecond), p50Ms: res.p50Ms, p99Ms: res.p99Ms, errors: res.errors });
+        const cpuAfter = side.pid ? processCpuMs(side.pid) : undefined;
+        const gatewayCpuMsPerRequest = cpuBefore !== undefined && cpuAfter !== undefined && res.requests > 0 ? round((cpuAfter - cpuBefore) / res.requests, 100) : null;
+        list.push({ requestsPerSecond: round(res.requestsPerSecond), p50Ms: res.p50Ms, p99Ms: res.p99Ms, errors: res.errors, gatewayCpuMsPerRequest });
         const firstError = 'firstError' in res && res.firstError ? ` (first error: ${res.firstError})` : '';
-        log(`round ${r}/${opts.rounds} ${pair.id} ${side.label}: ${round(res.requestsPerSecond)} req/s, p50 ${res.p50Ms} ms, p99 ${res.p99Ms} ms, ${res.errors} errors${firstError}`);
+        log(`round ${r}/${opts.rounds} ${pair.id} ${side.label}: ${round(res.requestsPerSecond)} req/s, p50 ${res.p50Ms} ms, p99 ${res.p99Ms} ms, ${res.errors} errors${gatewayCpuMsPerRequest !== null ? `, gateway CPU ${gatewayCpuMsPerRequest} ms/request` : ''}${firstError}`);
       }
     }
   }
@@ -187,7 +198,8 @@ function medianOf(rounds: Measured[]): Measured {
     p50Ms: round(med(rounds.map((r) => r.p50Ms))),
     p99Ms: round(med(rounds.map((r) => r.p99Ms))),
     errors: rounds.reduce((n, r) => n + r.errors, 0),
+    gatewayCpuMsPerRequest: rounds.every((r) => r.gatewayCpuMsPerRequest !== null) ? round(med(rounds.map((r) => r.gatewayCpuMsPerRequest!)), 100) : null,
   };
 }
 
-const round = (x: number) => Math.round(x * 10) / 10;
+const round = (x: number, by = 10) => Math.round(x * by) / by;

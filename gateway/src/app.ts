@@ -61,7 +61,14 @@ export async function createGatewayApp(config: GatewayConfig): Promise<GatewayAp
     buildService: ({ name }) => {
       const sub = config.subgraphs[name as SubgraphName];
       if (!sub) throw new Error(`The supergraph names a subgraph "${name}" that the gateway has no configuration for.`);
-      const source = new SubgraphDataSource({ name, url: urls[name as SubgraphName], secret: sub.secret, timeoutMs: config.subgraphTimeoutMs, fetcher: subgraphHttp.fetcher });
+      const source = new SubgraphDataSource({
+        name,
+        url: urls[name as SubgraphName],
+        secret: sub.secret,
+        timeoutMs: config.subgraphTimeoutMs,
+        fetcher: subgraphHttp.fetcher,
+        deduplicateQueries: config.deduplicateQueries,
+      });
       timeFetches(name, source);
       return source;
     },

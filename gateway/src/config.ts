@@ -44,6 +44,8 @@ export function loadGatewayConfig(env: Env) {
        * hung one does not hold every response that touches it.
        */
       subgraphTimeoutMs: z.coerce.number().int().positive(),
+      /** Identical subgraph queries in flight at once (same caller, operation and variables) share one request (inflight-queries.ts). */
+      deduplicateQueries: booleanFromEnv,
       /** The same limits guard HTTP and WebSocket operations (see limits.ts). */
       limits: z.object({
         maxDepth: z.coerce.number().int().positive(),
@@ -97,6 +99,7 @@ export function loadGatewayConfig(env: Env) {
       introspection: env.GATEWAY_INTROSPECTION ?? (production ? 'false' : 'true'),
       playground: env.GATEWAY_PLAYGROUND ?? env.GATEWAY_INTROSPECTION ?? (production ? 'false' : 'true'),
       subgraphTimeoutMs: env.GATEWAY_SUBGRAPH_TIMEOUT_MS ?? 10_000,
+      deduplicateQueries: env.GATEWAY_DEDUPLICATE_QUERIES ?? 'true',
       limits: {
         maxDepth: env.GATEWAY_MAX_DEPTH ?? 12,
         maxAliases: env.GATEWAY_MAX_ALIASES ?? 30,

@@ -3,6 +3,7 @@ import { propagation } from '@opentelemetry/api';
 import { GraphQLError } from 'graphql';
 import { identityHeaders, IdentityHeader } from '../../lib/auth/identity.js';
 import type { GatewayContext } from './context.js';
+import { InflightQueries, isQueryOperation } from './inflight-queries.js';
 
 export interface SubgraphDataSourceOptions {
   /** The subgraph's name in the supergraph: errors name the service that failed. */
@@ -17,7 +18,11 @@ export interface SubgraphDataSourceOptions {
   timeoutMs: number;
   /** How requests go out (subgraph-fetcher.ts); Apollo's default client when absent. */
   fetcher?: RemoteGraphQLDataSource['fetcher'];
+  /** Identical queries in flight at once share one request (inflight-queries.ts). */
+  deduplicateQueries?: boolean;
 }
+
+type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>>;
 
 /** The code of an error that a subgraph caused: it timed out, could not be reached, or broke off. */
 export const DOWNSTREAM_SERVICE_ERROR = 'DOWNSTREAM_SERVICE_ERROR';
@@ -30,6 +35,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   private readonly serviceName: string;
   private readonly secret: string;
   private readonly timeoutMs: number;
+  readonly inflight: InflightQueries<SubgraphResponse> | undefined;
 
   constructor(opts: SubgraphDataSourceOptions) {
     super({ url: opts.url, ...(opts.fetcher ? { fetcher: opts.fetcher } : {}) });
@@ -38,8 +44,18 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     this.timeoutMs = opts.timeoutMs;
     // A hung subgraph (stopped process, stuck database) must not hold the whole response, nor a
     // socket, forever. The signal covers the response body too, which is read after `fetcher` returns.
+    // A shared answer is copied per caller; `http` (the raw response) is read-only and stays shared.
+    this.inflight = opts.deduplicateQueries ? new InflightQueries(({ http, ...body }) => ({ ...structuredClone(body), http })) : undefined;
     const fetchWithoutTimeout = this.fetcher;
     this.fetcher = (url, init) => fetchWithoutTimeout(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+  }
+
+  override process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
+    const { query, variables } = options.request;
+    if (!this.inflight || !query || !isQueryOperation(query)) return super.process(options);
+    const identity = options.context && 'identity' in options.context ? options.context.identity : null;
+    const key = JSON.stringify([identity?.customerId ?? null, identity?.role ?? null, query, variables ?? null]);
+    return this.inflight.run(key, () => super.process(options));
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
