@@ -27,6 +27,8 @@ export interface ClusterOptions {
   unbatched?: boolean;
   /** `@graphql-hive/gateway` serving the same supergraph over the same (batched) subgraphs. */
   hive?: boolean;
+  /** Also a gateway of ours, and a Hive one if `hive`, without in-flight deduplication. */
+  plain?: boolean;
   /** Settings for every service on top of the cluster's own. */
   env?: Record<string, string>;
 }
@@ -61,7 +63,12 @@ const SERVICE_SETTINGS: Record<string, string> = {
 export class BenchCluster implements ShopBackend {
   readonly subgraphs = {} as Record<SubgraphName, Endpoint>;
   readonly unbatchedSubgraphs = {} as Record<SubgraphName, Endpoint>;
-  readonly gateways: { ours?: Endpoint; unbatched?: Endpoint; hive?: Endpoint } = {};
+  /**
+   * `ours` and `hive` run with their defaults, which share identical subgraph queries in flight;
+   * `oursPlain`, `hivePlain` and `unbatched` have that off, so every client request costs the
+   * subgraphs a full request (like-for-like comparisons, and the cost of federation).
+   */
+  readonly gateways: { ours?: Endpoint; oursPlain?: Endpoint; unbatched?: Endpoint; hive?: Endpoint; hivePlain?: Endpoint } = {};
   readonly bus: EventBus;
   private readonly orderDb: pg.Pool;
   private adminTokenValue: string | undefined;
@@ -105,13 +112,20 @@ export class BenchCluster implements ShopBackend {
     const bus = await EventBus.connect({ url: env.NATS_URL, prefix: runId, name: `bench-${runId}`, logger: createLogger('bench', 'silent') });
     const cluster = new BenchCluster(runId, log, env, admin, bus);
     try {
-      await cluster.startSubgraphs(cluster.subgraphs, '', {});
-      cluster.gateways.ours = await cluster.startGateway('gateway', cluster.subgraphs);
-      if (opts.unbatched) {
-        await cluster.startSubgraphs(cluster.unbatchedSubgraphs, '-unbatched', { LOADERS_BATCH: 'false' });
-        cluster.gateways.unbatched = await cluster.startGateway('gateway-unbatched', cluster.unbatchedSubgraphs);
-      }
-      if (opts.hive) cluster.gateways.hive = await cluster.startHive();
+      // The two sets of subgraphs in parallel, then every gateway in parallel (gateways wait for their subgraphs' readiness).
+      await Promise.all([
+        cluster.startSubgraphs(cluster.subgraphs, '', {}),
+        opts.unbatched && cluster.startSubgraphs(cluster.unbatchedSubgraphs, '-unbatched', { LOADERS_BATCH: 'false' }),
+      ]);
+      const { gateways } = cluster;
+      const noDedupe = { GATEWAY_DEDUPLICATE_QUERIES: 'false' };
+      await Promise.all([
+        cluster.startGateway('gateway', cluster.subgraphs, {}).then((g) => (gateways.ours = g)),
+        opts.plain && cluster.startGateway('gateway-plain', cluster.subgraphs, noDedupe).then((g) => (gateways.oursPlain = g)),
+        opts.unbatched && cluster.startGateway('gateway-unbatched', cluster.unbatchedSubgraphs, noDedupe).then((g) => (gateways.unbatched = g)),
+        opts.hive && cluster.startHive('hive-gateway', {}).then((g) => (gateways.hive = g)),
+        opts.hive && opts.plain && cluster.startHive('hive-gateway-plain', { HIVE_DEDUPLICATE: 'false' }).then((g) => (gateways.hivePlain = g)),
+      ]);
     } catch (err) {
       await cluster.stop();
       throw err;
@@ -182,16 +196,16 @@ export class BenchCluster implements ShopBackend {
     );
   }
 
-  private async startGateway(name: string, routes: Record<SubgraphName, Endpoint>): Promise<Endpoint> {
+  private async startGateway(name: string, routes: Record<SubgraphName, Endpoint>, extra: Record<string, string>): Promise<Endpoint> {
     const port = await freePort();
     const urls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [envName(n, 'URL'), routes[n].url]));
-    return this.startService(name, 'gateway/src/main.ts', port, '/ready', { GATEWAY_PORT: String(port), ...urls });
+    return this.startService(name, 'gateway/src/main.ts', port, '/ready', { GATEWAY_PORT: String(port), ...urls, ...extra });
   }
 
-  private async startHive(): Promise<Endpoint> {
+  private async startHive(name: string, extra: Record<string, string>): Promise<Endpoint> {
     const port = await freePort();
     const urls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [envName(n, 'URL'), this.subgraphs[n].url]));
-    return this.startService('hive-gateway', 'bench/peers/hive-gateway.ts', port, '/healthcheck', { HIVE_GATEWAY_PORT: String(port), ...urls });
+    return this.startService(name, 'bench/peers/hive-gateway.ts', port, '/readiness', { HIVE_GATEWAY_PORT: String(port), ...urls, ...extra });
   }
 
   private async startService(name: string, main: string, port: number, readyPath: string, env: Record<string, string>): Promise<Endpoint> {

@@ -17,3 +17,22 @@ export function processCpuMs(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * Waits until the processes together use less than `maxCores` of CPU over `windowMs` (or
+ * `timeoutMs` passes): after a side has been overloaded, its services may still be working off
+ * abandoned requests, which must not count against whatever is measured next.
+ */
+export async function waitUntilQuiet(pids: number[], opts: { maxCores?: number; windowMs?: number; timeoutMs?: number } = {}): Promise<number> {
+  const { maxCores = 0.3, windowMs = 250, timeoutMs = 20_000 } = opts;
+  const began = performance.now();
+  const total = () => pids.reduce((sum, pid) => sum + (processCpuMs(pid) ?? 0), 0);
+  let before = total();
+  while (performance.now() - began < timeoutMs) {
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const now = total();
+    if ((now - before) / windowMs < maxCores) break;
+    before = now;
+  }
+  return performance.now() - began;
+}

@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { identityHeaders, IdentityHeader, type Identity } from '../../lib/auth/identity.js';
 import { JWT_ALG } from '../../lib/auth/jwt.js';
-import { envName, parseEnv, SUBGRAPH_NAMES, type Env, type SubgraphName } from '../../lib/config.js';
+import { booleanFromEnv, envName, parseEnv, SUBGRAPH_NAMES, type Env, type SubgraphName } from '../../lib/config.js';
 import { toGraphQLError, unauthenticated } from '../../lib/errors.js';
 import { REPO_ROOT } from '../../lib/graphql/load-schema.js';
 import { closeServer, listen } from '../../lib/http/http-server.js';
@@ -35,6 +35,8 @@ function loadPeerConfig(env: Env) {
       jwtPublicKey: z.string().includes('PUBLIC KEY', { message: 'must be an SPKI PEM (ES256) public key' }),
       jwtIssuer: z.string().min(1),
       jwtAudience: z.string().min(1),
+      /** Hive shares identical subgraph requests in flight by default; `HIVE_DEDUPLICATE=false` turns it off, for like-for-like runs. */
+      deduplicate: booleanFromEnv,
       subgraphs: z.object(Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, subgraph])) as Record<SubgraphName, typeof subgraph>),
     }),
     {
@@ -44,6 +46,7 @@ function loadPeerConfig(env: Env) {
       // Our tokens carry these (lib/auth/jwt.ts); our gateway refuses others, so the peer does too.
       jwtIssuer: env.JWT_ISSUER ?? 'commerce-order',
       jwtAudience: env.JWT_AUDIENCE ?? 'commerce-gateway',
+      deduplicate: env.HIVE_DEDUPLICATE ?? 'true',
       subgraphs: Object.fromEntries(
         SUBGRAPH_NAMES.map((n) => [n, { url: env[envName(n, 'URL')], secret: env[envName(n, 'GATEWAY_SECRET')] }]),
       ),
@@ -108,7 +111,14 @@ const runtime = hive.createGatewayRuntime({
   supergraph: readFileSync(config.supergraphPath, 'utf8'),
   // Static per subgraph: where it is (overriding the supergraph's join__graph URL) and its secret.
   transportEntries: Object.fromEntries(
-    SUBGRAPH_NAMES.map((n) => [n, { location: config.subgraphs[n].url, headers: [[IdentityHeader.gatewaySecret, config.subgraphs[n].secret]] }]),
+    SUBGRAPH_NAMES.map((n) => [
+      n,
+      {
+        location: config.subgraphs[n].url,
+        headers: [[IdentityHeader.gatewaySecret, config.subgraphs[n].secret]],
+        ...(config.deduplicate ? {} : { options: { deduplicateInflightRequests: false } }),
+      },
+    ]),
   ),
   // Per request: only what the gateway verified. Hive forwards no client header unless told to,
   // so a client's own x-user-* or x-gateway-secret never reaches a subgraph.
