@@ -74,7 +74,14 @@ export async function ensureAdmin(em: EntityManager, admin: { email: string; pas
     }
     return existing;
   }
-  return registerCustomer(em, { email, name: admin.name, password: admin.password }, { role: 'ADMIN' });
+  try {
+    return await registerCustomer(em, { email, name: admin.name, password: admin.password }, { role: 'ADMIN' });
+  } catch (err) {
+    // Replicas starting together race to create it: the one that lost finds the winner's account.
+    if (!(err instanceof AppError && err.code === ErrorCode.CONFLICT)) throw err;
+    em.clear();
+    return ensureAdmin(em, admin);
+  }
 }
 
 export function findCustomersByIds(em: EntityManager, ids: readonly string[]): Promise<Customer[]> {
