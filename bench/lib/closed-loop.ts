@@ -15,7 +15,8 @@ export class RawPoster {
   private readonly agent: Agent;
 
   constructor(maxSocketsPerHost: number) {
-    this.agent = new Agent({ keepAlive: true, maxSockets: maxSocketsPerHost });
+    // Idle sockets are dropped before the services' 65 s keep-alive timeout can close one under a request.
+    this.agent = new Agent({ keepAlive: true, maxSockets: maxSocketsPerHost, timeout: 30_000 });
   }
 
   post(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {

@@ -14,9 +14,16 @@ type FetcherResponse = Awaited<ReturnType<Fetcher>>;
  * request that buffers the body does the same job for a fraction of the CPU.
  */
 export function createSubgraphFetcher(opts: { maxSockets: number }): { fetcher: Fetcher; close(): void } {
-  // LIFO reuses the most recently used socket, so a quiet period lets the extra ones time out.
-  const agent = new Agent({ keepAlive: true, maxSockets: opts.maxSockets, scheduling: 'lifo' });
-  const fetcher: Fetcher = (url: string, init: FetcherRequestInit = {}) =>
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: opts.maxSockets,
+    // LIFO reuses the most recently used socket, so a quiet period lets the extra ones time out.
+    scheduling: 'lifo',
+    // Idle sockets are closed here before the subgraph's own keep-alive timeout (65 s) closes them
+    // under a request that is just being sent.
+    timeout: IDLE_SOCKET_MS,
+  });
+  const send = (url: string, init: FetcherRequestInit, retryOnStaleSocket: boolean): Promise<FetcherResponse> =>
     new Promise<FetcherResponse>((resolve, reject) => {
       const body = init.body ?? '';
       const req = request(
@@ -34,11 +41,18 @@ export function createSubgraphFetcher(opts: { maxSockets: number }): { fetcher: 
           res.on('end', () => resolve(new BufferedResponse(url, res.statusCode ?? 0, res.statusMessage, res.headers, Buffer.concat(chunks))));
         },
       );
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // A kept-alive socket the server had already closed: the request never reached it, so it
+        // is sent once more on a fresh socket (Node's documented pattern for `reusedSocket`).
+        if (retryOnStaleSocket && req.reusedSocket && err.code === 'ECONNRESET') resolve(send(url, init, false));
+        else reject(err);
+      });
       req.end(body);
     });
-  return { fetcher, close: () => agent.destroy() };
+  return { fetcher: (url, init = {}) => send(url, init, true), close: () => agent.destroy() };
 }
+
+const IDLE_SOCKET_MS = 30_000;
 
 /** A whole answer in memory, read through the subset of the fetch Response that Apollo's data source uses. */
 class BufferedResponse implements FetcherResponse {
