@@ -5,7 +5,9 @@
  * - steady: M events at a fixed rate, each for another subscriber (latency at a sustained load);
  * - burst: one event for each of B subscribers, all published at once (fan-out of a spike).
  * It reports delivery, event → client latency (from the moment each event was due to be published
- * to its receipt by the client) and the gateway's heap per connection, for each N.
+ * to its receipt by the client), the gateway process's CPU per event (all its threads, and its main
+ * thread alone: the event loop the gateway and subgraphs share here), the operations it ran to
+ * resolve deliveries and the gateway's heap per connection, for each N.
  *
  * Two selections, measured separately (`--selection resolved|event-only|both`):
  * - resolved (default): `id status statusVersion items { quantity product { name } }`: every
@@ -20,6 +22,8 @@
  * another child process (bench/lib/subscription-clients.ts); this one holds the gateway and subgraphs.
  *
  *   npm run bench:subscriptions -- [--sizes 1000,10000] [--selection resolved] [--events 400] [--rate 50] [--burst 500]
+ *
+ * A quick run (a minute or two): --sizes 1000 --events 200 --burst 1000.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -31,6 +35,7 @@ import { startStack, type TestStack } from '../lib/testing/stack.js';
 import type { PublisherCommand, PublisherReply, StatusEventSpec } from './lib/event-publisher.js';
 import { distribution, type Distribution } from './lib/percentiles.js';
 import type { ClientCommand, ClientReply } from './lib/subscription-clients.js';
+import { mainThreadCpuMs } from './lib/thread-cpu.js';
 import { SEEDED_SEQUENCE, seedCustomers, seedOrders, type Subscriber } from './lib/subscription-seed.js';
 
 const { values: flags } = parseArgs({
@@ -77,7 +82,13 @@ interface PhaseResult {
   /** Deliveries per second from the first publish to the last receipt. */
   throughputPerSecond: number;
   gatewayQueries: number;
+  /** Orders the batched queries among them read (each delivery's order once per batch). */
+  gatewayBatchedOrders: number;
   gatewayCpuCoresBusy: number;
+  /** CPU of the gateway process (gateway and subgraphs, every thread) per event, from the first publish to the last receipt. */
+  gatewayCpuMsPerEvent: number;
+  /** The same for its main thread only (null where /proc is missing). */
+  mainThreadCpuMsPerEvent: number | null;
 }
 
 interface RunResult {
@@ -152,16 +163,24 @@ interface Children {
 
 /** Publishes `events` (at `rate`, or at once) from the publisher process and waits for their deliveries. */
 async function phase(stack: TestStack, children: Children, expectedSoFar: number, events: StatusEventSpec[], rate?: number) {
-  const queriesBefore = stack.gateway.subscriptions.stats().executions;
+  const statsBefore = stack.gateway.subscriptions.stats();
   const cpuBefore = process.cpuUsage();
+  const mainBefore = mainThreadCpuMs();
   const startedAt = performance.now();
   const published = await askPublisher(children.publisher, { type: 'publish', events, rate }, 'published');
   await waitUntil('every event to reach its subscriber', async () => (await askClients(children.clients, { type: 'count' }, 'count')).received >= expectedSoFar + events.length, SETTLE_MS);
   const cpu = process.cpuUsage(cpuBefore);
+  const mainAfter = mainThreadCpuMs();
+  const stats = stack.gateway.subscriptions.stats();
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  const round2 = (v: number) => Math.round(v * 100) / 100;
   return {
     keys: new Map(published.dueAt),
-    queries: stack.gateway.subscriptions.stats().executions - queriesBefore,
-    cpuCores: Math.round(((cpu.user + cpu.system) / 1000 / (performance.now() - startedAt)) * 100) / 100,
+    queries: stats.executions - statsBefore.executions,
+    batchedOrders: (stats.batchedOrders ?? 0) - (statsBefore.batchedOrders ?? 0),
+    cpuCores: round2(cpuMs / (performance.now() - startedAt)),
+    cpuMsPerEvent: events.length ? round2(cpuMs / events.length) : 0,
+    mainCpuMsPerEvent: mainAfter !== null && mainBefore !== null && events.length ? round2((mainAfter - mainBefore) / events.length) : null,
     startedAt: performance.timeOrigin + startedAt,
   };
 }
@@ -183,7 +202,10 @@ function phaseResult(p: Awaited<ReturnType<typeof phase>>, received: Map<string,
     latencyMs: distribution(latencies),
     throughputPerSecond: seconds > 0 ? Math.round(latencies.length / seconds) : 0,
     gatewayQueries: p.queries,
+    gatewayBatchedOrders: p.batchedOrders,
     gatewayCpuCoresBusy: p.cpuCores,
+    gatewayCpuMsPerEvent: p.cpuMsPerEvent,
+    mainThreadCpuMsPerEvent: p.mainCpuMsPerEvent,
   };
 }
 
@@ -238,7 +260,7 @@ async function run(stack: TestStack, children: Children, selection: SelectionNam
 function formatTable(results: RunResult[]): string {
   const ms = (v: number | null) => (v === null ? '-' : v.toFixed(1));
   const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
-  const header = ['selection', 'N', 'phase', 'events', 'delivered', 'p50 ms', 'p99 ms', 'max ms', 'target p99', 'deliveries/s', 'gw queries', 'gw cores', 'heap/conn', 'rss/conn', 'verdict'];
+  const header = ['selection', 'N', 'phase', 'events', 'delivered', 'p50 ms', 'p99 ms', 'max ms', 'target p99', 'deliveries/s', 'gw queries', 'orders/query', 'gw cores', 'cpu ms/event', 'main ms/event', 'heap/conn', 'rss/conn', 'verdict'];
   const rows = results.flatMap((r) =>
     (['steady', 'burst'] as const).map((name) => {
       const p = r[name];
@@ -254,7 +276,10 @@ function formatTable(results: RunResult[]): string {
         `≤ ${TARGET_P99_MS(r.subscribers)}`,
         String(p.throughputPerSecond),
         String(p.gatewayQueries),
+        p.gatewayQueries ? (p.gatewayBatchedOrders / p.gatewayQueries).toFixed(1) : '-',
         p.gatewayCpuCoresBusy.toFixed(2),
+        p.gatewayCpuMsPerEvent.toFixed(2),
+        p.mainThreadCpuMsPerEvent === null ? '-' : p.mainThreadCpuMsPerEvent.toFixed(2),
         `${r.heapPerConnectionKb} KB`,
         `${r.rssPerConnectionKb} KB`,
         p.events === 0 ? '-' : p.deliveryRatio === 1 && (p.latencyMs.p99 ?? Infinity) <= TARGET_P99_MS(r.subscribers) ? 'PASS' : 'FAIL',

@@ -24,4 +24,10 @@ export function registerSubscriptionMetrics(registry: Registry, subscriptions: S
   mirrorCounter(registry, 'gateway_subscription_events_total', 'Order events received from NATS for subscriptions.', () => events()?.received ?? 0);
   mirrorCounter(registry, 'gateway_subscription_deliveries_total', 'Order events handed to subscribers.', () => events()?.delivered ?? 0);
   mirrorCounter(registry, 'gateway_subscription_resolutions_total', 'Operations the gateway ran to resolve subscribers\' selections.', () => subscriptions.stats().executions);
+  mirrorCounter(
+    registry,
+    'gateway_subscription_batched_orders_total',
+    'Orders read by the batched operations among those resolutions (divided by the operations: orders per batch).',
+    () => subscriptions.stats().batchedOrders,
+  );
 }

@@ -50,7 +50,8 @@ describe('planSubscription', () => {
   it('adds statusVersion under a fresh alias when the client uses that key for something else', () => {
     const p = plan(`subscription { myOrderUpdates { statusVersion: placedAt } }`);
     expectValid(p);
-    expect(p.order).toMatchObject({ versionKey: 'statusVersion2', versionHidden: true, eventOnly: false });
+    expect(p.order).toMatchObject({ versionKey: 'statusVersion2', versionHidden: true, eventOnly: false, ownerKey: 'customer' });
+    expect(plan(`subscription { myOrderUpdates { customer: id customer2: status } }`).order.ownerKey).toBe('customer3');
   });
 
   it('renames the order id variable when the client already has one called orderId', () => {

@@ -34,6 +34,12 @@ export interface OrderQuery {
   /** Where the result holds `statusVersion`; `versionHidden` when only the gateway asked for it. */
   versionKey: string;
   versionHidden: boolean;
+  /**
+   * A response key the selection does not use (`customer` when it is free, so no alias is needed):
+   * batched reads put the order's `customer { id }` there, to check each order against its
+   * subscriber before it is delivered.
+   */
+  ownerKey: string;
   /** Response keys of the fields an event decides, so a delivery shows the event's state. */
   eventKeys: { status: string[]; failureReason: string[]; statusVersion: string[] };
   /** The selection holds only fields the event carries. */
@@ -114,6 +120,7 @@ function orderQueryShape(operation: OperationDefinitionNode, selection: Selectio
   const clientVersion = top.find((f) => f.name === 'statusVersion' && !f.conditional);
   const usedKeys = new Set(top.map((f) => f.key));
   const versionKey = clientVersion?.key ?? (usedKeys.has('statusVersion') ? freshName('statusVersion', usedKeys) : 'statusVersion');
+  const ownerKey = freshName('customer', new Set([...usedKeys, versionKey]));
   const versionField: FieldNode | undefined = clientVersion
     ? undefined
     : {
@@ -153,6 +160,7 @@ function orderQueryShape(operation: OperationDefinitionNode, selection: Selectio
     usedVariables,
     versionKey,
     versionHidden: !clientVersion,
+    ownerKey,
     eventKeys: { status: keysOf('status'), failureReason: keysOf('failureReason'), statusVersion: keysOf('statusVersion') },
     eventOnly,
     eventProjection: eventOnly && top.every((f) => !f.conditional) ? [...new Map(top.map((f) => [f.key, f.name]))] : undefined,

@@ -92,15 +92,24 @@ export class OrderFeedSubscription extends OrderSubscription {
     return tracked;
   }
 
+  /**
+   * What every ready order's sequencer releases is resolved together (one read per order, shared
+   * with other subscribers), then sent in order: per order in sequence, across orders as they came.
+   */
   protected async pump(): Promise<void> {
     while (this.ready.size > 0 && !this.closed) {
-      const orderId = this.ready.values().next().value as string;
-      this.ready.delete(orderId);
-      const tracked = this.orders.get(orderId);
-      if (!tracked) continue;
-      for (let event = tracked.sequencer.next(); event && !this.closed; event = tracked.sequencer.next()) {
-        tracked.lastStatus = event.status;
-        if (this.accepts(event)) this.send(await this.deps.resolver.atEvent(this.plan.order, event, this.identity));
+      const events: OrderStatusEvent[] = [];
+      for (const orderId of this.ready) {
+        const tracked = this.orders.get(orderId);
+        for (const event of tracked?.sequencer.drain() ?? []) {
+          tracked!.lastStatus = event.status;
+          if (this.accepts(event)) events.push(event);
+        }
+      }
+      this.ready.clear();
+      for (const resolved of this.deps.resolver.atEvents(this.plan.order, events, this.identity)) {
+        if (this.closed) return;
+        this.send(await resolved);
       }
     }
   }

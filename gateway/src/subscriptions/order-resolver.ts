@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { execute, type FormattedExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
-import type { Identity } from '../../../lib/auth/identity.js';
+import { execute, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
+import { canSee, type Identity } from '../../../lib/auth/identity.js';
 import type { GatewayContext } from '../context.js';
+import type { OperationLimits } from '../limits.js';
+import { OrderBatchOperations, type OrderData, type OrderRead } from './order-batch-operation.js';
+import { OrderBatcher } from './order-batcher.js';
 import type { OrderStatusEvent } from './order-event-dispatcher.js';
 import type { OrderQuery } from './operation-rewrite.js';
 import { Semaphore } from './semaphore.js';
+import { readerFor, SHARED_READER } from './shared-reader.js';
 
 /** Runs an operation through the gateway (Apollo's `executeOperation`): plugins, limits, formatError and all. */
 export type ExecuteOperation = (
@@ -12,34 +16,57 @@ export type ExecuteOperation = (
   context: GatewayContext,
 ) => Promise<FormattedExecutionResult>;
 
-type OrderData = Record<string, unknown>;
-
-export interface ResolvedOrder {
-  /** The client's selection for the order, or null when it could not be read (see `errors`). */
-  order: OrderData | null;
-  errors?: readonly GraphQLFormattedError[];
-}
+/** The client's selection for the order, or null when it could not be read (see `errors`). */
+export type ResolvedOrder = OrderRead;
 
 const FAILURE_STATUSES = new Set(['FAILED', 'CANCELLED']);
 
 /**
- * Resolves a subscriber's selection for one order through the gateway, as the subscriber: the
- * subgraphs apply their own owner rules, exactly as for an HTTP query. Bounded in concurrency so a
- * burst of events queues here instead of flooding the subgraphs; deliveries of one event to
- * subscribers who would run the same operation as the same caller share one execution.
+ * Resolves subscribers' selections for orders through the gateway: the subgraphs apply their own
+ * owner rules, exactly as for an HTTP query. A subscriber's first state is read as the subscriber.
+ * Deliveries of events are read in batches (order-batcher.ts): many orders per operation, one read
+ * per order for every subscriber with the same selection and the same right to it (shared-reader.ts).
+ * Bounded in concurrency so a burst of events queues here instead of flooding the subgraphs.
  */
 export class OrderResolver {
   private readonly limiter: Semaphore;
-  private readonly inFlight = new Map<string, Promise<FormattedExecutionResult>>();
-  /** Operations run through the gateway (counted for tests and the benchmark). */
-  executions = 0;
+  private readonly batcher: OrderBatcher;
+  private singleExecutions = 0;
 
   constructor(
     private readonly executeOperation: ExecuteOperation,
     private readonly apiSchema: () => GraphQLSchema,
     concurrency: number,
+    limits: OperationLimits,
   ) {
     this.limiter = new Semaphore(concurrency);
+    this.batcher = new OrderBatcher(
+      (request, reader) => this.limiter.run(() => this.executeOperation(request, { identity: reader, requestId: randomUUID() })),
+      new OrderBatchOperations(limits),
+      apiSchema,
+    );
+  }
+
+  /** Operations run through the gateway (counted for tests and the benchmark). */
+  get executions(): number {
+    return this.singleExecutions + this.batcher.stats.executions;
+  }
+
+  /** Orders read by the batched operations among them. */
+  get batchedOrders(): number {
+    return this.batcher.stats.orders;
+  }
+
+  /** Readies the batched reads of a new subscriber's selection (see OrderBatcher.prepare); in the background. */
+  prepare(query: OrderQuery): void {
+    if (query.eventOnly) return;
+    setImmediate(() => {
+      try {
+        this.batcher.prepare(query, SHARED_READER);
+      } catch {
+        // Only a head start is lost (a schema reload in between, say): the first batch plans instead.
+      }
+    });
   }
 
   /** The order's state now, with its `statusVersion` (whether or not the client selected it). */
@@ -51,36 +78,46 @@ export class OrderResolver {
   }
 
   /**
-   * The order as of `event`: status, failure reason and version from the event (the order may
-   * have moved on since), every other field as the gateway resolves it now.
+   * Each order as of each of `events` (in their order), for one subscriber: status, failure reason
+   * and version from the event, every other field as the gateway resolves it after the event
+   * arrived. The reads are asked for together, so they share operations with each other and with
+   * other subscribers'; an order that changed several times is read once for all its events, each
+   * delivery still showing its own event's status. Await the results in order.
    */
-  async atEvent(query: OrderQuery, event: OrderStatusEvent, identity: Identity): Promise<ResolvedOrder> {
-    const result = query.eventOnly ? this.fromEvent(query, event) : await this.shared(query, event, identity);
-    const order = orderOf(result);
-    if (!order) return { order: null, errors: result.errors };
-    const overridden: OrderData = { ...order };
-    const set = (keys: string[], value: unknown) => {
-      for (const key of keys) if (key in overridden) overridden[key] = value;
-    };
-    set(query.eventKeys.status, event.status);
-    set(query.eventKeys.statusVersion, event.sequence);
-    set(query.eventKeys.failureReason, FAILURE_STATUSES.has(event.status) ? event.reason : null);
-    return { order: visible(overridden, query), errors: result.errors };
+  atEvents(query: OrderQuery, events: readonly OrderStatusEvent[], identity: Identity): Promise<ResolvedOrder>[] {
+    if (query.eventOnly) return events.map((event) => Promise.resolve(asOfEvent(query, this.fromEvent(query, event), event)));
+    const reads = new Map<string, Promise<OrderRead>>();
+    return events.map((event) => {
+      let read = reads.get(event.orderId);
+      if (!read) {
+        read = this.read(query, event.orderId, readerFor(this.apiSchema(), query, identity, event.customerId), identity);
+        reads.set(event.orderId, read);
+      }
+      const resolved = read.then((r) => asOfEvent(query, r, event));
+      // Awaited in order: a failure is seen by the await that reaches it, not reported as unhandled first.
+      resolved.catch(() => {});
+      return resolved;
+    });
   }
 
-  private shared(query: OrderQuery, event: OrderStatusEvent, identity: Identity): Promise<FormattedExecutionResult> {
-    const key = `${event.eventId}|${identity.role}:${identity.customerId}|${query.text}|${JSON.stringify(query.variables)}`;
-    let pending = this.inFlight.get(key);
-    if (!pending) {
-      pending = this.run(query, event.orderId, identity).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
+  /**
+   * A batched read for `subscriber`. What the shared reader read is delivered only when the order
+   * itself (not only the event, which anyone able to publish on the bus could word) belongs to
+   * someone the subscriber may see; otherwise the order is read again as the subscriber, and the
+   * subgraphs answer as they would have without batching (FORBIDDEN).
+   */
+  private async read(query: OrderQuery, orderId: string, reader: Identity, subscriber: Identity): Promise<OrderRead> {
+    const read = await this.batcher.read(query, orderId, reader);
+    const owner = (read.order?.[query.ownerKey] as { id?: unknown } | null | undefined)?.id;
+    if (reader === SHARED_READER && read.order && !(typeof owner === 'string' && canSee(subscriber, owner))) {
+      return this.batcher.read(query, orderId, subscriber);
     }
-    return pending;
+    return read;
   }
 
   private run(query: OrderQuery, orderId: string, identity: Identity): Promise<FormattedExecutionResult> {
     return this.limiter.run(() => {
-      this.executions++;
+      this.singleExecutions++;
       return this.executeOperation(
         { query: query.text, variables: { ...query.variables, [query.orderIdVariable]: orderId } },
         { identity, requestId: randomUUID() },
@@ -94,7 +131,7 @@ export class OrderResolver {
    * would in a query. The subscriber's right to the order was checked when it subscribed and is
    * checked per event.
    */
-  private fromEvent(query: OrderQuery, event: OrderStatusEvent): FormattedExecutionResult {
+  private fromEvent(query: OrderQuery, event: OrderStatusEvent): OrderRead {
     const order: Record<string, unknown> = {
       __typename: 'Order',
       id: event.orderId,
@@ -102,9 +139,7 @@ export class OrderResolver {
       statusVersion: event.sequence,
       failureReason: FAILURE_STATUSES.has(event.status) ? event.reason : null,
     };
-    if (query.eventProjection) {
-      return { data: { order: Object.fromEntries(query.eventProjection.map(([key, field]) => [key, order[field]])) } };
-    }
+    if (query.eventProjection) return { order: Object.fromEntries(query.eventProjection.map(([key, field]) => [key, order[field]])) };
     const result = execute({
       schema: this.apiSchema(),
       document: query.document,
@@ -112,18 +147,32 @@ export class OrderResolver {
       variableValues: { ...query.variables, [query.orderIdVariable]: event.orderId },
     });
     if ('then' in result) throw new Error('A selection of event fields resolved asynchronously; it cannot.');
-    return { data: result.data, ...(result.errors ? { errors: result.errors.map((e) => e.toJSON()) } : {}) };
+    return { order: orderOf(result), ...(result.errors ? { errors: result.errors.map((e) => e.toJSON()) } : {}) };
   }
 }
 
-function orderOf(result: FormattedExecutionResult): OrderData | null {
+/** `read` with the fields the event decides set from the event (the order may have moved on since). */
+function asOfEvent(query: OrderQuery, read: OrderRead, event: OrderStatusEvent): ResolvedOrder {
+  if (!read.order) return read;
+  const overridden: OrderData = { ...read.order };
+  const set = (keys: string[], value: unknown) => {
+    for (const key of keys) if (key in overridden) overridden[key] = value;
+  };
+  set(query.eventKeys.status, event.status);
+  set(query.eventKeys.statusVersion, event.sequence);
+  set(query.eventKeys.failureReason, FAILURE_STATUSES.has(event.status) ? event.reason : null);
+  return { order: visible(overridden, query), ...(read.errors ? { errors: read.errors } : {}) };
+}
+
+function orderOf(result: { data?: unknown }): OrderData | null {
   const order = (result.data as { order?: OrderData | null } | null | undefined)?.order;
   return order ?? null;
 }
 
-/** Drops the version field when only the gateway asked for it. */
+/** Drops what only the gateway asked for: the version field, unless the client selected it, and the owner. */
 function visible(order: OrderData, query: OrderQuery): OrderData {
-  if (!query.versionHidden) return order;
-  const { [query.versionKey]: _version, ...rest } = order;
-  return rest;
+  const { [query.ownerKey]: _owner, ...rest } = order;
+  if (!query.versionHidden) return rest;
+  const { [query.versionKey]: _version, ...clientFields } = rest;
+  return clientFields;
 }

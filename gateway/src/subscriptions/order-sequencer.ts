@@ -63,6 +63,13 @@ export class OrderSequencer {
     return event;
   }
 
+  /** Every event `next` would give now, in order. */
+  drain(): OrderStatusEvent[] {
+    const events: OrderStatusEvent[] = [];
+    for (let event = this.next(); event; event = this.next()) events.push(event);
+    return events;
+  }
+
   dispose(): void {
     this.clearGap();
     this.held.clear();

@@ -69,9 +69,12 @@ export class OrderStatusSubscription extends OrderSubscription {
     await this.pump();
   }
 
+  /** Everything the sequencer releases is resolved together, then sent in order; then what arrived meanwhile. */
   protected async pump(): Promise<void> {
-    for (let event = this.sequencer.next(); event && !this.closed; event = this.sequencer.next()) {
-      this.send(await this.deps.resolver.atEvent(this.plan.order, event, this.identity));
+    while (!this.closed) {
+      const events = this.sequencer.drain();
+      if (events.length === 0) return;
+      for (const resolved of this.deps.resolver.atEvents(this.plan.order, events, this.identity)) this.send(await resolved);
     }
   }
 }

@@ -31,6 +31,7 @@ export abstract class OrderSubscription implements OrderEventListener {
     protected readonly deps: SubscriptionDeps,
   ) {
     this.stream = new PushStream(() => this.onClose());
+    deps.resolver.prepare(plan.order);
   }
 
   abstract deliver(event: OrderStatusEvent): void;

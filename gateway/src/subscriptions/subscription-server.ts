@@ -41,7 +41,7 @@ export function createSubscriptionServer(opts: SubscriptionServerOptions) {
 
   let bus: EventBus | undefined;
   let dispatcher: OrderEventDispatcher | undefined;
-  const resolver = new OrderResolver(opts.executeOperation, currentSchema, config.subscriptions.resolveConcurrency);
+  const resolver = new OrderResolver(opts.executeOperation, currentSchema, config.subscriptions.resolveConcurrency, config.limits);
 
   const ws = createWebSocketServer({
     httpServer: opts.httpServer,
@@ -75,6 +75,7 @@ export function createSubscriptionServer(opts: SubscriptionServerOptions) {
         listeners: dispatcher?.listenerCount ?? 0,
         events: dispatcher ? { ...dispatcher.stats } : undefined,
         executions: resolver.executions,
+        batchedOrders: resolver.batchedOrders,
       };
     },
     /** Readiness: the NATS connection answers. */
