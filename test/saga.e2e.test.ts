@@ -44,6 +44,18 @@ describe('the order saga over NATS JetStream', () => {
     expect(await productStock(stack, product.id)).toEqual({ stockQuantity: 7, reserved: 0, available: 7 });
   });
 
+  it('placing an order costs the order service two statements (read, then write everything at once) and no other service any', async () => {
+    const customer = await stack.registerCustomer();
+    const card = await addCard(stack, customer.token, CARDS.ok);
+    const products = [await createProduct(stack, { name: 'Cheap Mug', priceCents: 900, stock: 10 }), await createProduct(stack, { name: 'Cheap Plate', priceCents: 700, stock: 10 })];
+
+    stack.resetSqlCounts();
+    const placed = await placeOrder(stack, customer.token, products.map((p) => ({ productId: p.id, quantity: 2 })), card);
+    expect(placed.errors).toBeUndefined();
+    expect(stack.sqlCounts()).toEqual({ order: 2, inventory: 0, payment: 0, notification: 0 });
+    expect((await waitForStatus(stack, customer.token, placed.data.placeOrder.id)).status).toBe('PAID');
+  });
+
   it('declined card: exactly two attempts, FAILED with PAYMENT_DECLINED, stock back where it was', async () => {
     const customer = await stack.registerCustomer();
     const card = await addCard(stack, customer.token, CARDS.declined);

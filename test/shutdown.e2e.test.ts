@@ -61,7 +61,8 @@ describe('health, readiness and graceful shutdown', () => {
     let inFlight: Promise<Awaited<ReturnType<TestStack['query']>>>[];
     let stopped: Promise<void>;
     try {
-      inFlight = Array.from({ length: 4 }, () => stack.query(`query($id: ID!) { order(id: $id) { id status } }`, { id: orderId }, customer.token));
+      // Four different operations (aliases): identical ones in flight at once would share one subgraph request.
+      inFlight = Array.from({ length: 4 }, (_, i) => stack.query(`query($id: ID!) { order: order(id: $id) { id status } n${i}: order(id: $id) { id } }`, { id: orderId }, customer.token));
       await lock.waiters(4);
       stopped = stack.gateway.stop();
       await Promise.all([one.ended, mine.ended]);

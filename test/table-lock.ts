@@ -19,6 +19,9 @@ export async function lockTable(databaseUrl: string, table: string): Promise<Tab
   return {
     waiters: (n) =>
       waitFor(`${n} statements waiting on the lock of ${table}`, async () => {
+        // Inside the holder's transaction PostgreSQL keeps the first list of backends it read; clear it,
+        // or connections opened after the first look (a pool growing to serve the waiters) never count.
+        await holder.query('select pg_stat_clear_snapshot()');
         const { rows } = await holder.query<{ n: string }>(
           "select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()",
         );

@@ -334,6 +334,27 @@ describe('idempotency: the same event applied twice has one effect', () => {
   });
 });
 
+describe('what a step costs the database', () => {
+  it('reserving is three statements and settling two, whatever the number of lines', async () => {
+    const products = [await newProduct(10), await newProduct(10), await newProduct(10)];
+    const lines = products.map((p) => ({ productId: p.id, quantity: 2 }));
+    const [kept, dropped] = [randomUUID(), randomUUID()];
+    const cost = async (step: () => Promise<void>) => {
+      db.sql.reset();
+      await step();
+      return db.sql.total;
+    };
+
+    // Lock the products; ask for earlier reservations; write reservations, stock, movements and the event.
+    expect(await cost(() => handle(reserveOrder, placed(kept, lines)))).toBe(3);
+    expect(await cost(() => handle(reserveOrder, placed(dropped, lines)))).toBe(3);
+    // Lock the reservations with their products; write reservations, stock and movements.
+    expect(await cost(() => handle(commitOrder, paid(kept, lines)))).toBe(2);
+    expect(await cost(() => handle(releaseOrder, failed(dropped, lines)))).toBe(2);
+    expect(await Promise.all(products.map((p) => stockOf(p.id)))).toEqual(products.map(() => ({ stockQuantity: 8, reserved: 0 })));
+  });
+});
+
 describe('catalog', () => {
   const codeOf = (promise: Promise<unknown>) =>
     promise.then(

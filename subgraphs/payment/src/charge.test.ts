@@ -264,6 +264,18 @@ describe('charging an order', () => {
   });
 });
 
+describe('what a charge costs the database', () => {
+  it('is two statements around the processor call: start the payment and read the card, then the outcome', async () => {
+    const who = customer();
+    const method = await addCard(who.id, TEST_CARDS.succeeds);
+    const event = paymentRequested(who.id, method.id);
+    db.sql.reset();
+    await handle(event);
+    expect(db.sql.total).toBe(2);
+    expect((await paymentOf(event.data.orderId)).payment.status).toBe('CAPTURED');
+  });
+});
+
 describe('charging exactly once', () => {
   it('charges once however often the same payment request is handled', async () => {
     const who = customer();

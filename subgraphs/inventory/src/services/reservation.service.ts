@@ -1,18 +1,21 @@
-import { LockMode } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { oneStatement, runSql, valuesList, type SqlStatement } from '../../../../lib/db/sql.js';
 import type { EventData } from '../../../../lib/events/contracts/index.js';
 import type { EventEnvelope } from '../../../../lib/events/envelope.js';
-import { recordEvent } from '../../../../lib/events/record-event.js';
-import { availableUnits, type Product } from '../entities/product.entity.js';
-import { StockReservation } from '../entities/stock-reservation.entity.js';
-import { lockProducts } from './product-locks.js';
-import { recordMovement } from './stock-movement.service.js';
+import { newEvent, writeEvents } from '../../../../lib/events/record-event.js';
+import type { ReservationStatus } from '../entities/stock-reservation.entity.js';
+import type { MovementInput } from './stock-movement.service.js';
 
 /*
  * The inventory steps of the order saga. Each runs inside the consumer's transaction (which also
- * records the event in the inbox): it only flushes, and anything it throws rolls the step back for
- * a redelivery. Each is also idempotent on its own, through reservation states and the unique
+ * records the event in the inbox), and anything it throws rolls the step back for a redelivery.
+ * Each is also idempotent on its own, through reservation states and the unique
  * (order_id, product_id) index, should the same event ever get past the inbox twice.
+ *
+ * They run once per order each, so they speak SQL: a step locks what it reads in one statement and
+ * writes everything (reservations, stock, the audit movements, its event) in one more, set-based
+ * over the order's lines, where the entity API would take a round trip per kind of row.
  */
 
 type OrderPlaced = EventEnvelope<EventData<'order.placed'>>;
@@ -29,20 +32,84 @@ function unitsByProduct(lines: readonly { productId: string; quantity: number }[
   return units;
 }
 
-function productOf(products: Map<string, Product>, id: string): Product {
-  const product = products.get(id);
-  // Products are never deleted, so a reservation always has its product.
-  if (!product) throw new Error(`Product ${id} of a stock reservation does not exist.`);
-  return product;
+/**
+ * Locks the products with these ids (`select … for update`) and returns what can be reserved of
+ * each, freshly read. Rows are locked in id order, so two transactions that share products always
+ * queue for them in the same order and never deadlock.
+ */
+async function lockStock(em: EntityManager, ids: readonly string[]): Promise<Map<string, { active: boolean; available: number }>> {
+  const rows = await runSql<{ id: string; active: boolean; available: number }>(
+    em,
+    'select id, active, stock_quantity - reserved as available from products where id = any(array[?]::uuid[]) order by id for update',
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
-/** The order's reservations, locked, so two steps of one order never interleave. */
-function lockReservations(em: EntityManager, orderId: string): Promise<StockReservation[]> {
-  return em.find(
-    StockReservation,
-    { orderId },
-    { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { productId: 'asc' }, refresh: true },
+interface LockedReservation {
+  id: string;
+  productId: string;
+  quantity: number;
+  status: ReservationStatus;
+}
+
+/**
+ * The order's reservations with their products, both locked, in product id order: two steps of one
+ * order never interleave, and products are taken in the same order as `lockStock` takes them.
+ */
+async function lockReservations(em: EntityManager, orderId: string): Promise<LockedReservation[]> {
+  const rows = await runSql<{ id: string; product_id: string; quantity: number; status: ReservationStatus }>(
+    em,
+    `select r.id, r.product_id, r.quantity, r.status
+       from stock_reservations r join products p on p.id = r.product_id
+      where r.order_id = ?
+      order by r.product_id
+        for update`,
+    [orderId],
   );
+  return rows.map((r) => ({ id: r.id, productId: r.product_id, quantity: r.quantity, status: r.status }));
+}
+
+/** New reservation rows of one order. */
+function insertReservations(orderId: string, rows: { productId: string; quantity: number; status: ReservationStatus }[]): SqlStatement {
+  const now = new Date();
+  const values = valuesList(rows.map((r) => [randomUUID(), orderId, r.productId, r.quantity, r.status, now, now]));
+  return {
+    sql: `insert into stock_reservations (id, order_id, product_id, quantity, status, created_at, updated_at) values ${values.sql}`,
+    params: values.params,
+  };
+}
+
+/** Moves reservations to a new status each. */
+function updateReservations(changes: { id: string; status: ReservationStatus }[]): SqlStatement {
+  return {
+    sql: `update stock_reservations r set status = c.status, updated_at = ?
+            from unnest(array[?]::uuid[], array[?]::text[]) as c(id, status) where r.id = c.id`,
+    params: [new Date(), changes.map((c) => c.id), changes.map((c) => c.status)],
+  };
+}
+
+/**
+ * Applies stock movements: each product's on-hand and reserved units change by the movement's
+ * deltas, and the movements are the audit rows, so the audit adds up to the products by construction.
+ * The check constraints (`reserved` between 0 and on hand) refuse anything that would oversell.
+ */
+function moveStock(movements: MovementInput[]): SqlStatement[] {
+  const values = valuesList(
+    movements.map((m) => [randomUUID(), m.productId, m.kind, m.quantityDelta ?? 0, m.reservedDelta ?? 0, m.reason ?? null, m.orderId ?? null]),
+  );
+  return [
+    // Summed per product first: an update joined to two rows of one product would apply only one.
+    {
+      sql: `update products p set stock_quantity = p.stock_quantity + d.on_hand, reserved = p.reserved + d.reserved, updated_at = ?
+              from (select product_id, sum(on_hand) as on_hand, sum(reserved) as reserved
+                      from unnest(array[?]::uuid[], array[?]::int[], array[?]::int[]) as m(product_id, on_hand, reserved)
+                     group by product_id) as d
+             where p.id = d.product_id`,
+      params: [new Date(), movements.map((m) => m.productId), movements.map((m) => m.quantityDelta ?? 0), movements.map((m) => m.reservedDelta ?? 0)],
+    },
+    { sql: `insert into stock_movements (id, product_id, kind, quantity_delta, reserved_delta, reason, order_id) values ${values.sql}`, params: values.params },
+  ];
 }
 
 /**
@@ -53,27 +120,29 @@ function lockReservations(em: EntityManager, orderId: string): Promise<StockRese
 export async function reserveOrder(em: EntityManager, event: OrderPlaced): Promise<void> {
   const { orderId } = event.data;
   const wanted = unitsByProduct(event.data.lines);
-  const products = await lockProducts(em, wanted.keys());
-  // Asked under the locks, so a concurrent run of this same event that committed first is seen.
-  if (await em.count(StockReservation, { orderId })) return;
+  const stock = await lockStock(em, [...wanted.keys()]);
+  // Asked under the locks, in a statement of its own (so with a snapshot taken after them): a
+  // concurrent run of this same event that committed first, or a release of the whole order
+  // that came first, is seen.
+  const [{ found: settled }] = await runSql<{ found: boolean }>(em, 'select exists (select 1 from stock_reservations where order_id = ?) as found', [orderId]);
+  if (settled) return;
 
-  const reject = async (reason: 'OUT_OF_STOCK' | 'PRODUCT_UNAVAILABLE', productIds: string[]) => {
-    recordEvent(em, 'inventory.stock_rejected', { orderId, reason, productIds }, { aggregateId: orderId, cause: event });
-    await em.flush();
-  };
-  const unavailable = [...wanted.keys()].filter((id) => !products.get(id)?.active);
+  const reject = (reason: 'OUT_OF_STOCK' | 'PRODUCT_UNAVAILABLE', productIds: string[]) =>
+    writeEvents(em, [newEvent('inventory.stock_rejected', { orderId, reason, productIds }, { aggregateId: orderId, cause: event })]);
+  const unavailable = [...wanted.keys()].filter((id) => !stock.get(id)?.active);
   if (unavailable.length) return reject('PRODUCT_UNAVAILABLE', unavailable);
-  const short = [...wanted].filter(([id, quantity]) => availableUnits(productOf(products, id)) < quantity).map(([id]) => id);
+  const short = [...wanted].filter(([id, quantity]) => stock.get(id)!.available < quantity).map(([id]) => id);
   if (short.length) return reject('OUT_OF_STOCK', short);
 
-  for (const [productId, quantity] of wanted) {
-    productOf(products, productId).reserved += quantity;
-    em.persist(Object.assign(new StockReservation(), { orderId, productId, quantity }));
-    recordMovement(em, { productId, kind: 'RESERVE', reservedDelta: quantity, orderId });
-  }
   const lines = [...wanted].map(([productId, quantity]) => ({ productId, quantity }));
-  recordEvent(em, 'inventory.stock_reserved', { orderId, lines }, { aggregateId: orderId, cause: event });
-  await em.flush();
+  await writeEvents(
+    em,
+    [newEvent('inventory.stock_reserved', { orderId, lines }, { aggregateId: orderId, cause: event })],
+    [
+      insertReservations(orderId, lines.map((l) => ({ ...l, status: 'HELD' }))),
+      ...moveStock(lines.map((l) => ({ productId: l.productId, kind: 'RESERVE', reservedDelta: l.quantity, orderId }))),
+    ],
+  );
 }
 
 /** `order.paid`: the held units leave the shelf: HELD → COMMITTED, on hand and reserved both drop. */
@@ -81,15 +150,11 @@ export async function commitOrder(em: EntityManager, event: OrderPaid): Promise<
   const { orderId } = event.data;
   const held = (await lockReservations(em, orderId)).filter((r) => r.status === 'HELD');
   if (held.length === 0) return;
-  const products = await lockProducts(em, held.map((r) => r.productId));
-  for (const r of held) {
-    const product = productOf(products, r.productId);
-    product.stockQuantity -= r.quantity;
-    product.reserved -= r.quantity;
-    r.status = 'COMMITTED';
-    recordMovement(em, { productId: r.productId, kind: 'COMMIT', quantityDelta: -r.quantity, reservedDelta: -r.quantity, orderId });
-  }
-  await em.flush();
+  const { sql, params } = oneStatement([
+    updateReservations(held.map((r) => ({ id: r.id, status: 'COMMITTED' }))),
+    ...moveStock(held.map((r) => ({ productId: r.productId, kind: 'COMMIT', quantityDelta: -r.quantity, reservedDelta: -r.quantity, orderId }))),
+  ]);
+  await runSql(em, sql, params, 'run');
 }
 
 /**
@@ -106,27 +171,24 @@ export async function releaseOrder(em: EntityManager, event: OrderEnded): Promis
   const reason = event.data.reason;
   const reservations = await lockReservations(em, orderId);
   if (reservations.length === 0) {
-    for (const [productId, quantity] of unitsByProduct(event.data.lines)) {
-      em.persist(Object.assign(new StockReservation(), { orderId, productId, quantity, status: 'RELEASED' }));
-    }
-    await em.flush();
+    const lines = [...unitsByProduct(event.data.lines)].map(([productId, quantity]) => ({ productId, quantity, status: 'RELEASED' as const }));
+    if (lines.length === 0) return;
+    const { sql, params } = insertReservations(orderId, lines);
+    await runSql(em, sql, params, 'run');
     return;
   }
 
   const affected = reservations.filter((r) => r.status === 'HELD' || (restock && r.status === 'COMMITTED'));
   if (affected.length === 0) return;
-  const products = await lockProducts(em, affected.map((r) => r.productId));
-  for (const r of affected) {
-    const product = productOf(products, r.productId);
-    if (r.status === 'HELD') {
-      product.reserved -= r.quantity;
-      r.status = 'RELEASED';
-      recordMovement(em, { productId: r.productId, kind: 'RELEASE', reservedDelta: -r.quantity, reason, orderId });
-    } else {
-      product.stockQuantity += r.quantity;
-      r.status = 'RESTOCKED';
-      recordMovement(em, { productId: r.productId, kind: 'RESTOCK', quantityDelta: r.quantity, reason, orderId });
-    }
-  }
-  await em.flush();
+  const { sql, params } = oneStatement([
+    updateReservations(affected.map((r) => ({ id: r.id, status: r.status === 'HELD' ? 'RELEASED' : 'RESTOCKED' }))),
+    ...moveStock(
+      affected.map((r): MovementInput =>
+        r.status === 'HELD'
+          ? { productId: r.productId, kind: 'RELEASE', reservedDelta: -r.quantity, reason, orderId }
+          : { productId: r.productId, kind: 'RESTOCK', quantityDelta: r.quantity, reason, orderId },
+      ),
+    ),
+  ]);
+  await runSql(em, sql, params, 'run');
 }

@@ -1,7 +1,8 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { runSql } from '../../../../lib/db/sql.js';
 import type { Logger } from '../../../../lib/logger.js';
 import { isPermanentSmtpFailure, type Mailer } from '../email/mailer.js';
-import { Notification } from '../entities/notification.entity.js';
+import type { Notification } from '../entities/notification.entity.js';
 import { claimDueEmails } from './claim-due.js';
 import { settleAll } from './polling-worker.js';
 import { afterFailure, errorText } from './retry-schedule.js';
@@ -10,6 +11,22 @@ export interface EmailDispatchOptions {
   retryScheduleMs: readonly number[];
   smtpTimeoutMs: number;
   batchSize: number;
+}
+
+type Outcome = Pick<Notification, 'status' | 'nextAttemptAt' | 'attempts' | 'lastError' | 'sentAt' | 'updatedAt'>;
+
+/**
+ * Records an attempt's outcome on a claimed email, in one statement (every email sent costs one,
+ * so with SQL rather than the entity API). Guarded by status, as a claim leaves the row PENDING.
+ */
+function record(em: EntityManager, id: string, o: Outcome) {
+  return runSql(
+    em,
+    `update notifications set status = ?, next_attempt_at = ?, attempts = ?, last_error = ?, sent_at = coalesce(?, sent_at), updated_at = ?
+      where id = ? and status = 'PENDING'`,
+    [o.status, o.nextAttemptAt, o.attempts, o.lastError, o.sentAt, o.updatedAt, id],
+    'run',
+  );
 }
 
 /** Sends due emails and records each outcome: SENT, PENDING again at the next retry, or FAILED. */
@@ -44,7 +61,7 @@ export class EmailDispatch {
       await this.mailer().send({ id: n.id, to: n.recipient, subject: n.subject ?? '', html: body.html ?? '', text: body.text ?? '' });
     } catch (err) {
       const next = afterFailure(this.opts.retryScheduleMs, attempts, { permanent: isPermanentSmtpFailure(err), now });
-      await em.nativeUpdate(Notification, { id: n.id, status: 'PENDING' }, { ...next, attempts, lastError: errorText(err), updatedAt: now });
+      await record(em, n.id, { status: next.status, nextAttemptAt: next.nextAttemptAt, attempts, lastError: errorText(err), sentAt: null, updatedAt: now });
       this.stats[next.status === 'FAILED' ? 'failed' : 'retried']++;
       // The event and order ids join this line to the consumer's, which carries the request's correlation id.
       const log = { notificationId: n.id, eventId: n.eventId, orderId: n.orderId, template: n.template, attempts, err: errorText(err) };
@@ -52,7 +69,7 @@ export class EmailDispatch {
       else this.logger.warn({ ...log, nextAttemptAt: next.nextAttemptAt }, 'email not sent; will retry');
       return;
     }
-    await em.nativeUpdate(Notification, { id: n.id, status: 'PENDING' }, { status: 'SENT', attempts, sentAt: now, nextAttemptAt: null, lastError: null, updatedAt: now });
+    await record(em, n.id, { status: 'SENT', nextAttemptAt: null, attempts, lastError: null, sentAt: now, updatedAt: now });
     this.stats.sent++;
   }
 }

@@ -12,9 +12,10 @@ const unknownProduct = randomUUID();
 const customerId = randomUUID();
 const contact = Object.assign(new CustomerContact(), { customerId, email: 'ada@example.test', name: 'Ada', sourceAt: new Date() });
 
-/** Stands in for the transaction's EntityManager: the plans only look up products and contacts. */
+/** Stands in for the transaction's EntityManager: the plans only look up products (with SQL) and contacts. */
 const em = {
-  find: async () => [kettle],
+  getConnection: () => ({ execute: async () => [{ product_id: kettle.productId, sku: kettle.sku, name: kettle.name }] }),
+  getTransactionContext: () => undefined,
   findOne: async (_: unknown, where: { customerId: string }) => (where.customerId === customerId ? contact : null),
 } as unknown as EntityManager;
 

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { CatalogProduct } from '../entities/catalog-product.entity.js';
+import { runSql } from '../../../../lib/db/sql.js';
+import type { CatalogProduct } from '../entities/catalog-product.entity.js';
 
 /** Keeps the newest name of a product; events of one product may arrive out of order. */
 export async function rememberProduct(em: EntityManager, p: { productId: string; sku: string; name: string }, sourceAt: Date): Promise<void> {
@@ -13,9 +14,16 @@ export async function rememberProduct(em: EntityManager, p: { productId: string;
   );
 }
 
-/** The products among `ids` this service has heard of, by id. */
-export async function findCatalogProducts(em: EntityManager, ids: readonly string[]): Promise<Map<string, CatalogProduct>> {
+/**
+ * The names of the products among `ids` this service has heard of, by id. Read with SQL: every
+ * order email asks, and only these two columns.
+ */
+export async function findCatalogProducts(em: EntityManager, ids: readonly string[]): Promise<Map<string, Pick<CatalogProduct, 'sku' | 'name'>>> {
   if (ids.length === 0) return new Map();
-  const rows = await em.find(CatalogProduct, { productId: { $in: [...new Set(ids)] } });
-  return new Map(rows.map((p) => [p.productId, p]));
+  const rows = await runSql<{ product_id: string; sku: string; name: string }>(
+    em,
+    'select product_id, sku, name from catalog_products where product_id = any(array[?]::uuid[])',
+    [[...new Set(ids)]],
+  );
+  return new Map(rows.map((p) => [p.product_id, { sku: p.sku, name: p.name }]));
 }

@@ -1,19 +1,22 @@
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FailureReason } from '../../../../lib/events/contracts/common.js';
 import type { EventEnvelope } from '../../../../lib/events/envelope.js';
 import type { EventHandlers } from '../../../../lib/events/handlers.js';
-import { recordEvent } from '../../../../lib/events/record-event.js';
+import { newEvent } from '../../../../lib/events/record-event.js';
 import type { OrderStatus } from '../entities/order-status.js';
-import { Order } from '../entities/order.entity.js';
-import { canTransition, orderFacts, transition } from '../services/order-transitions.js';
+import { canTransition, lockOrder, transition, type LockedOrder } from '../services/order-transitions.js';
+
+/*
+ * Each step is two statements after the consumer's inbox row: lock the order with its facts, then
+ * the transition with its events.
+ */
 
 /**
  * Loads and locks the order an event is about. Events can arrive late or after a cancellation: when
  * the transition no longer applies the event is stale and changes nothing.
  */
-async function lockFor(em: EntityManager, orderId: string, to: OrderStatus): Promise<Order | null> {
-  const order = await em.findOne(Order, orderId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+async function lockFor(em: EntityManager, orderId: string, to: OrderStatus): Promise<LockedOrder | null> {
+  const order = await lockOrder(em, orderId);
   if (!order || !canTransition(order.status, to)) return null;
   return order;
 }
@@ -22,9 +25,10 @@ async function lockFor(em: EntityManager, orderId: string, to: OrderStatus): Pro
 export async function failOrder(em: EntityManager, orderId: string, reason: FailureReason, cause: EventEnvelope): Promise<void> {
   const order = await lockFor(em, orderId, 'FAILED');
   if (!order) return;
-  transition(em, order, 'FAILED', { reason, cause });
-  const facts = await orderFacts(em, order);
-  recordEvent(em, 'order.failed', { ...facts.ref, reason, lines: facts.lines, totalCents: facts.totalCents }, { aggregateId: order.id, cause });
+  const { ref, lines, totalCents } = order.facts;
+  await transition(em, order, 'FAILED', { reason, cause }, () => [
+    newEvent('order.failed', { ...ref, reason, lines, totalCents }, { aggregateId: order.id, cause }),
+  ]);
 }
 
 /** The order service's steps of the saga (DESIGN.md). */
@@ -32,21 +36,22 @@ export const sagaHandlers: EventHandlers = {
   'inventory.stock_reserved': async (em, event) => {
     const order = await lockFor(em, event.data.orderId, 'RESERVED');
     if (!order) return;
-    transition(em, order, 'RESERVED', { cause: event });
-    recordEvent(
-      em,
-      'order.payment_requested',
-      { orderId: order.id, customerId: order.customerId, amountCents: order.totalCents, paymentMethodId: order.paymentMethodId },
-      { aggregateId: order.id, cause: event },
-    );
+    await transition(em, order, 'RESERVED', { cause: event }, () => [
+      newEvent(
+        'order.payment_requested',
+        { orderId: order.id, customerId: order.customerId, amountCents: order.totalCents, paymentMethodId: order.paymentMethodId },
+        { aggregateId: order.id, cause: event },
+      ),
+    ]);
   },
   'inventory.stock_rejected': (em, event) => failOrder(em, event.data.orderId, 'OUT_OF_STOCK', event),
   'payment.succeeded': async (em, event) => {
     const order = await lockFor(em, event.data.orderId, 'PAID');
     if (!order) return;
-    transition(em, order, 'PAID', { cause: event });
-    const facts = await orderFacts(em, order);
-    recordEvent(em, 'order.paid', { ...facts.ref, lines: facts.lines, totalCents: facts.totalCents, paymentId: event.data.paymentId }, { aggregateId: order.id, cause: event });
+    const { ref, lines, totalCents } = order.facts;
+    await transition(em, order, 'PAID', { cause: event }, () => [
+      newEvent('order.paid', { ...ref, lines, totalCents, paymentId: event.data.paymentId }, { aggregateId: order.id, cause: event }),
+    ]);
   },
   'payment.failed': (em, event) => failOrder(em, event.data.orderId, event.data.code, event),
 };

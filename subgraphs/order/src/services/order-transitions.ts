@@ -1,12 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { EventCause } from '../../../../lib/events/record-event.js';
-import { recordEvent } from '../../../../lib/events/record-event.js';
+import { runSql, type SqlStatement } from '../../../../lib/db/sql.js';
+import type { EventEnvelope } from '../../../../lib/events/envelope.js';
+import { newEvent, writeEvents, type EventCause } from '../../../../lib/events/record-event.js';
 import { AppError, ErrorCode } from '../../../../lib/errors.js';
-import { Customer } from '../entities/customer.entity.js';
-import { OrderItem } from '../entities/order-item.entity.js';
+import type { Customer } from '../entities/customer.entity.js';
+import type { OrderItem } from '../entities/order-item.entity.js';
 import { OrderStatus } from '../entities/order-status.js';
-import { OrderStatusChange } from '../entities/order-status-change.entity.js';
 import type { Order } from '../entities/order.entity.js';
+
+/*
+ * The order state machine. Saga steps run it once per event, so it speaks SQL: locking an order
+ * with everything its events repeat is one statement, and a transition (status, history row,
+ * `order.status_changed` and the step's own event) is one more.
+ */
 
 /** The state machine of DESIGN.md: which status may follow which. */
 const NEXT: Record<OrderStatus, readonly OrderStatus[]> = {
@@ -27,7 +34,7 @@ type Line = Pick<OrderItem, 'productId' | 'quantity' | 'unitPriceCents'>;
 export type OrderFacts = ReturnType<typeof factsOf>;
 
 /** The order's lines and customer as event payload fields. */
-export function factsOf(order: Order, customer: Pick<Customer, 'email' | 'name'>, lines: readonly Line[]) {
+export function factsOf(order: Pick<Order, 'id' | 'customerId' | 'totalCents'>, customer: Pick<Customer, 'email' | 'name'>, lines: readonly Line[]) {
   return {
     ref: { orderId: order.id, customerId: order.customerId, customerEmail: customer.email, customerName: customer.name },
     lines: lines.map((i) => ({ productId: i.productId, quantity: i.quantity, unitPriceCents: i.unitPriceCents })),
@@ -35,53 +42,110 @@ export function factsOf(order: Order, customer: Pick<Customer, 'email' | 'name'>
   };
 }
 
-/**
- * Loads the facts of an order that events after placement repeat. One statement: a saga step is
- * a transaction per event, and a round trip costs more than the rows it returns.
- */
-export async function orderFacts(em: EntityManager, order: Order): Promise<OrderFacts> {
-  const rows = await em.getConnection().execute<{ email: string; name: string; product_id: string | null; quantity: number; unit_price_cents: number }[]>(
-    `select c.email, c.name, i.product_id, i.quantity, i.unit_price_cents
-       from customers c left join order_items i on i.order_id = ?
-      where c.id = ? order by i.position`,
-    [order.id, order.customerId],
-    'all',
-    em.getTransactionContext(),
-  );
-  if (rows.length === 0) throw new Error(`Customer ${order.customerId} of order ${order.id} does not exist.`);
-  const lines = rows.filter((r) => r.product_id !== null).map((r) => ({ productId: r.product_id!, quantity: r.quantity, unitPriceCents: r.unit_price_cents }));
-  return factsOf(order, rows[0], lines);
+/** An order locked for a transition: the columns transitions read, and the facts its events repeat. */
+export interface LockedOrder extends Pick<Order, 'id' | 'customerId' | 'status' | 'statusSequence' | 'totalCents' | 'paymentMethodId'> {
+  facts: OrderFacts;
+}
+
+interface LockedRow {
+  id: string;
+  customer_id: string;
+  status: OrderStatus;
+  status_sequence: number;
+  total_cents: number;
+  payment_method_id: string;
+  email: string;
+  name: string;
+  product_id: string | null;
+  quantity: number;
+  unit_price_cents: number;
 }
 
 /**
- * Moves an order to `to` (the caller holds the row lock): the status, a history row, the sequence,
- * and `order.status_changed` all land in the caller's transaction. The caller records the
- * transition's own event (order.paid, order.failed…).
+ * Locks an order (`for update`, held until the caller's transaction ends, so two steps of one
+ * order never interleave) and reads it with its customer and lines, in one statement; null when
+ * there is no such order.
  */
-export function transition(em: EntityManager, order: Order, to: OrderStatus, opts: { reason?: string | null; cause?: EventCause }): void {
+export async function lockOrder(em: EntityManager, orderId: string): Promise<LockedOrder | null> {
+  const rows = await runSql<LockedRow>(
+    em,
+    `select o.id, o.customer_id, o.status, o.status_sequence, o.total_cents, o.payment_method_id,
+            c.email, c.name, i.product_id, i.quantity, i.unit_price_cents
+       from orders o
+       join customers c on c.id = o.customer_id
+       left join order_items i on i.order_id = o.id
+      where o.id = ?
+      order by i.position
+        for update of o`,
+    [orderId],
+  );
+  if (rows.length === 0) return null;
+  const [row] = rows;
+  const order = {
+    id: row.id,
+    customerId: row.customer_id,
+    status: row.status,
+    statusSequence: row.status_sequence,
+    totalCents: row.total_cents,
+    paymentMethodId: row.payment_method_id,
+  };
+  const lines = rows.filter((r) => r.product_id !== null).map((r) => ({ productId: r.product_id!, quantity: r.quantity, unitPriceCents: r.unit_price_cents }));
+  return { ...order, facts: factsOf(order, row, lines) };
+}
+
+/** The history row of a transition, as a statement for `writeEvents`. */
+function historyRow(orderId: string, status: OrderStatus, reason: string | null, at: Date): SqlStatement {
+  return {
+    sql: 'insert into order_status_changes (id, order_id, status, reason, at) values (?, ?, ?, ?, ?)',
+    params: [randomUUID(), orderId, status, reason, at],
+  };
+}
+
+/**
+ * Moves a locked order to `to` in the caller's transaction, in one statement: the status, the
+ * sequence, a history row, `order.status_changed`, and the transition's own events (`order.paid`,
+ * `order.failed`…), which `ownEvents` builds once the move is known to be allowed. CONFLICT when
+ * the state machine does not allow it.
+ */
+export async function transition(
+  em: EntityManager,
+  order: LockedOrder,
+  to: OrderStatus,
+  opts: { reason?: string | null; cause?: EventCause; trackingNumber?: string },
+  ownEvents: () => EventEnvelope[] = () => [],
+): Promise<void> {
   if (!canTransition(order.status, to)) {
     throw new AppError(ErrorCode.CONFLICT, `An order that is ${order.status} cannot become ${to}.`, { status: order.status });
   }
-  const previousStatus = order.status;
-  order.status = to;
-  order.statusSequence += 1;
-  if (to === OrderStatus.FAILED || to === OrderStatus.CANCELLED) order.failureReason = opts.reason ?? null;
-  em.persist(Object.assign(new OrderStatusChange(), { orderId: order.id, status: to, reason: opts.reason ?? null }));
-  recordEvent(
-    em,
+  const reason = opts.reason ?? null;
+  const statusSequence = order.statusSequence + 1;
+  const now = new Date();
+  const set: [string, unknown][] = [['status', to], ['status_sequence', statusSequence], ['updated_at', now]];
+  if (to === OrderStatus.FAILED || to === OrderStatus.CANCELLED) set.push(['failure_reason', reason]);
+  if (opts.trackingNumber !== undefined) set.push(['tracking_number', opts.trackingNumber]);
+  const update: SqlStatement = {
+    sql: `update orders set ${set.map(([column]) => `${column} = ?`).join(', ')} where id = ?`,
+    params: [...set.map(([, value]) => value), order.id],
+  };
+  const statusChanged = newEvent(
     'order.status_changed',
-    { orderId: order.id, customerId: order.customerId, status: to, previousStatus, reason: opts.reason ?? null, sequence: order.statusSequence },
+    { orderId: order.id, customerId: order.customerId, status: to, previousStatus: order.status, reason, sequence: statusSequence },
     { aggregateId: order.id, cause: opts.cause },
   );
+  await writeEvents(em, [statusChanged, ...ownEvents()], [update, historyRow(order.id, to, reason, now)]);
 }
 
-/** The first status of a new order, recorded like every later one. */
-export function recordPlaced(em: EntityManager, order: Order, cause: EventCause): void {
-  em.persist(Object.assign(new OrderStatusChange(), { orderId: order.id, status: OrderStatus.PENDING, at: order.placedAt }));
-  recordEvent(
-    em,
-    'order.status_changed',
-    { orderId: order.id, customerId: order.customerId, status: 'PENDING', previousStatus: null, reason: null, sequence: order.statusSequence },
-    { aggregateId: order.id, cause },
-  );
+/**
+ * The first status of a new order, recorded like every later one: its history row and its
+ * `order.status_changed`, for the statement that inserts the order.
+ */
+export function placedRecords(order: Pick<Order, 'id' | 'customerId' | 'statusSequence' | 'placedAt'>, cause: EventCause) {
+  return {
+    history: historyRow(order.id, OrderStatus.PENDING, null, order.placedAt),
+    statusChanged: newEvent(
+      'order.status_changed',
+      { orderId: order.id, customerId: order.customerId, status: 'PENDING', previousStatus: null, reason: null, sequence: order.statusSequence },
+      { aggregateId: order.id, cause },
+    ),
+  };
 }

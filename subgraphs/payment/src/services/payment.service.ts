@@ -27,7 +27,7 @@ export function paymentIdForOrder(orderId: string): string {
 /** Statuses after which a payment request has nothing left to do. */
 const SETTLED: ReadonlySet<PaymentStatus> = new Set(['CAPTURED', 'FAILED', 'REFUNDED', 'PARTIALLY_REFUNDED']);
 
-export const isSettled = (payment: Payment): boolean => SETTLED.has(payment.status);
+export const isSettled = (payment: Pick<Payment, 'status'>): boolean => SETTLED.has(payment.status);
 
 /** Statuses that still hold money that can go back to the customer. */
 export const isRefundable = (payment: Payment): boolean =>
