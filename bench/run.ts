@@ -67,7 +67,8 @@ async function main(): Promise<number> {
         }
       }
       if (only.has('mixed')) {
-        log('scenario 5: mixed workload');
+        await cluster.stopComparisonProcesses();
+        log('scenario 5: mixed workload (the comparison gateways and unbatched subgraphs stopped)');
         result.mixed = await runMixed(cluster, shop, log);
       }
     } finally {

@@ -177,6 +177,16 @@ export class BenchCluster implements ShopBackend {
     return [...Object.values(this.subgraphs), ...Object.values(this.unbatchedSubgraphs), ...Object.values(this.gateways).filter((g): g is Endpoint => !!g)];
   }
 
+  /**
+   * Stops everything but the four subgraphs and our default gateway, so a scenario that models
+   * production traffic does not share the machine with idle comparison processes and their polls.
+   */
+  async stopComparisonProcesses(): Promise<void> {
+    const { ours, ...others } = this.gateways;
+    const extra = [...Object.values(others), ...Object.values(this.unbatchedSubgraphs)].filter((e): e is Endpoint => !!e);
+    await Promise.all(extra.map((e) => e.process.stop()));
+  }
+
   async stop(): Promise<void> {
     const children = this.processes().map((e) => e.process);
     await Promise.all(children.map((p) => p.stop().catch(() => p.kill())));

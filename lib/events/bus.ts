@@ -127,7 +127,9 @@ export class EventBus {
   async publishDeadLetter(type: string, body: Uint8Array | string, info: { consumer: string; reason: string; deliveries: number; eventId?: string }): Promise<void> {
     const h = natsHeaders();
     h.set('dead-letter-consumer', info.consumer);
-    h.set('dead-letter-reason', info.reason.slice(0, 1000));
+    // A header is one line: a reason spanning several (an SQL error quoting its statement) would
+    // make NATS refuse the dead letter, and the poison message would be redelivered for ever.
+    h.set('dead-letter-reason', oneLine(info.reason).slice(0, 1000));
     h.set('dead-letter-deliveries', String(info.deliveries));
     h.set('event-type', type);
     await this.js.publish(this.deadLetterSubject(type || 'unknown'), body, {
@@ -179,4 +181,9 @@ export class EventBus {
     if (this.nc.isClosed()) return;
     await this.nc.drain().catch((err: unknown) => this.logger.warn({ err }, 'nats drain failed'));
   }
+}
+
+/** Whitespace runs (line breaks included) as single spaces, so the text fits in a NATS header. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
 }
