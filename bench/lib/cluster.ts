@@ -4,14 +4,12 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { generateJwtKeyPair } from '../../lib/auth/jwt.js';
 import { envName, SUBGRAPH_NAMES, type SubgraphName } from '../../lib/config.js';
-import { dropDatabase } from '../../lib/db/database.js';
-import { initOrm, migrate } from '../../lib/db/orm.js';
 import { EventBus } from '../../lib/events/bus.js';
 import { REPO_ROOT } from '../../lib/graphql/load-schema.js';
 import { createLogger } from '../../lib/logger.js';
 import { bearer, postGraphQL, type GraphQLResponse } from '../../lib/testing/graphql-client.js';
+import { dropAll, migrateAll } from '../../lib/testing/subgraph-databases.js';
 import { newRunId, testDatabaseUrl, TEST_SERVER_URL } from '../../lib/testing/test-databases.js';
-import { subgraphModules } from '../../subgraphs/index.js';
 import { answers200, freePort, ManagedProcess, RunLog } from '../../test/faults/processes.js';
 import type { ShopBackend } from './seed-shop.js';
 
@@ -193,7 +191,7 @@ export class BenchCluster implements ShopBackend {
     await this.orderDb.end().catch(() => undefined);
     await this.bus.deleteStreams().catch(() => undefined);
     await this.bus.close().catch(() => undefined);
-    await Promise.all(SUBGRAPH_NAMES.map((n) => dropDatabase(this.env[envName(n, 'DATABASE_URL')]).catch(() => undefined)));
+    await dropAll(this.env);
     await this.log.close();
   }
 
@@ -233,18 +231,5 @@ export class BenchCluster implements ShopBackend {
     );
     await proc.start();
     return { name, url: `http://127.0.0.1:${port}/graphql`, process: proc };
-  }
-}
-
-/** Creates and migrates every subgraph's database once, before any service starts. */
-async function migrateAll(env: Record<string, string>): Promise<void> {
-  for (const name of SUBGRAPH_NAMES) {
-    const mod = subgraphModules[name]!;
-    const { orm } = await initOrm(mod.ormOptions(mod.loadConfig(env)));
-    try {
-      await migrate(orm);
-    } finally {
-      await orm.close();
-    }
   }
 }

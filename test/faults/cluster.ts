@@ -5,15 +5,14 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { generateJwtKeyPair } from '../../lib/auth/jwt.js';
 import { envName, SUBGRAPH_NAMES, type SubgraphName } from '../../lib/config.js';
-import { databaseUrl, dropDatabase } from '../../lib/db/database.js';
-import { initOrm, migrate } from '../../lib/db/orm.js';
+import { databaseUrl } from '../../lib/db/database.js';
 import { EventBus } from '../../lib/events/bus.js';
 import { REPO_ROOT } from '../../lib/graphql/load-schema.js';
 import { createLogger } from '../../lib/logger.js';
+import { dropAll, migrateAll } from '../../lib/testing/subgraph-databases.js';
 import { newRunId, testDatabaseUrl, TEST_SERVER_URL } from '../../lib/testing/test-databases.js';
 import { natsAnswers } from '../../scripts/start/nats.js';
 import { startSmtpCatcher, type SmtpCatcher } from '../../scripts/start/smtp-catcher.js';
-import { subgraphModules } from '../../subgraphs/index.js';
 import { answers200, freePort, ManagedProcess, RunLog } from './processes.js';
 
 /** The gateway's subgraph timeout in the cluster (scenario 4 hangs the payment service for longer). */
@@ -124,7 +123,7 @@ export class FaultCluster {
     } catch (err) {
       await nats.kill();
       await smtp.stop();
-      await dropDatabases(env);
+      await dropAll(env);
       await rm(natsStoreDir, { recursive: true, force: true });
       throw err;
     }
@@ -211,7 +210,7 @@ export class FaultCluster {
     await this.nats.stop();
     await Promise.all(Object.values(this.db).map((p) => p.end().catch(() => undefined)));
     await this.smtp.stop();
-    await dropDatabases(this.env);
+    await dropAll(this.env);
     await rm(this.natsStoreDir, { recursive: true, force: true });
     await this.log.close();
   }
@@ -231,21 +230,4 @@ export class FaultCluster {
     );
     return Object.assign(proc, { port, url: `http://127.0.0.1:${port}/graphql` });
   }
-}
-
-/** Creates and migrates every subgraph's database once, before any service starts (as lib/testing/stack.ts does). */
-async function migrateAll(env: Record<string, string>): Promise<void> {
-  for (const name of SUBGRAPH_NAMES) {
-    const mod = subgraphModules[name]!;
-    const { orm } = await initOrm(mod.ormOptions(mod.loadConfig(env)));
-    try {
-      await migrate(orm);
-    } finally {
-      await orm.close();
-    }
-  }
-}
-
-async function dropDatabases(env: Record<string, string>): Promise<void> {
-  await Promise.all(SUBGRAPH_NAMES.map((n) => dropDatabase(env[envName(n, 'DATABASE_URL')]).catch(() => undefined)));
 }
