@@ -5,12 +5,11 @@ import pg from 'pg';
 import { generateJwtKeyPair } from '../../lib/auth/jwt.js';
 import { envName, SUBGRAPH_NAMES, type SubgraphName } from '../../lib/config.js';
 import { EventBus } from '../../lib/events/bus.js';
-import { REPO_ROOT } from '../../lib/graphql/load-schema.js';
 import { createLogger } from '../../lib/logger.js';
 import { bearer, postGraphQL, type GraphQLResponse } from '../../lib/testing/graphql-client.js';
 import { dropAll, migrateAll } from '../../lib/testing/subgraph-databases.js';
 import { newRunId, testDatabaseUrl, TEST_SERVER_URL } from '../../lib/testing/test-databases.js';
-import { answers200, freePort, ManagedProcess, RunLog } from '../../test/faults/processes.js';
+import { freePort, RunLog, tsxService, type ManagedProcess } from '../../test/faults/processes.js';
 import type { ShopBackend } from './seed-shop.js';
 
 /** A process of the cluster and where it serves GraphQL. */
@@ -217,18 +216,7 @@ export class BenchCluster implements ShopBackend {
   }
 
   private async startService(name: string, main: string, port: number, readyPath: string, env: Record<string, string>): Promise<Endpoint> {
-    const proc = new ManagedProcess(
-      {
-        name,
-        command: process.execPath,
-        args: ['--import', 'tsx', main],
-        cwd: REPO_ROOT,
-        env: { ...process.env, ...this.env, ...env },
-        ready: () => answers200(`http://127.0.0.1:${port}${readyPath}`),
-        readyTimeoutMs: 120_000,
-      },
-      this.log,
-    );
+    const proc = tsxService({ name, main, port, readyPath, env: { ...process.env, ...this.env, ...env }, readyTimeoutMs: 120_000 }, this.log);
     await proc.start();
     return { name, url: `http://127.0.0.1:${port}/graphql`, process: proc };
   }

@@ -7,13 +7,12 @@ import { generateJwtKeyPair } from '../../lib/auth/jwt.js';
 import { envName, SUBGRAPH_NAMES, type SubgraphName } from '../../lib/config.js';
 import { databaseUrl } from '../../lib/db/database.js';
 import { EventBus } from '../../lib/events/bus.js';
-import { REPO_ROOT } from '../../lib/graphql/load-schema.js';
 import { createLogger } from '../../lib/logger.js';
 import { dropAll, migrateAll } from '../../lib/testing/subgraph-databases.js';
 import { newRunId, testDatabaseUrl, TEST_SERVER_URL } from '../../lib/testing/test-databases.js';
 import { natsAnswers } from '../../scripts/start/nats.js';
 import { startSmtpCatcher, type SmtpCatcher } from '../../scripts/start/smtp-catcher.js';
-import { answers200, freePort, ManagedProcess, RunLog } from './processes.js';
+import { freePort, ManagedProcess, RunLog, tsxService } from './processes.js';
 
 /** The gateway's subgraph timeout in the cluster (scenario 4 hangs the payment service for longer). */
 export const GATEWAY_SUBGRAPH_TIMEOUT_MS = 10_000;
@@ -216,18 +215,7 @@ export class FaultCluster {
   }
 
   private serviceProcess(name: string, main: string, port: number, env: Record<string, string>): ServiceProcess {
-    const proc = new ManagedProcess(
-      {
-        name,
-        command: process.execPath,
-        args: ['--import', 'tsx', main],
-        cwd: REPO_ROOT,
-        env: { ...process.env, ...this.env, ...env },
-        ready: () => answers200(`http://127.0.0.1:${port}/ready`),
-        readyTimeoutMs: 90_000,
-      },
-      this.log,
-    );
+    const proc = tsxService({ name, main, port, readyPath: '/ready', env: { ...process.env, ...this.env, ...env }, readyTimeoutMs: 90_000 }, this.log);
     return Object.assign(proc, { port, url: `http://127.0.0.1:${port}/graphql` });
   }
 }

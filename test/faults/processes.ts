@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { REPO_ROOT } from '../../lib/graphql/load-schema.js';
 
 /**
  * One log file per run: every child's stdout and stderr, and the harness's own notes, each line
@@ -169,4 +170,27 @@ export class ManagedProcess {
     if (!clean) await this.kill('SIGKILL');
     await stopping;
   }
+}
+
+/**
+ * A service of this repository as a child process (`node --import tsx <main>`), ready once
+ * `readyPath` on its port answers 200: how the fault suite and the benchmark cluster run the
+ * subgraphs and gateways.
+ */
+export function tsxService(
+  spec: { name: string; main: string; port: number; readyPath: string; env: Record<string, string | undefined>; readyTimeoutMs: number },
+  log: RunLog,
+): ManagedProcess {
+  return new ManagedProcess(
+    {
+      name: spec.name,
+      command: process.execPath,
+      args: ['--import', 'tsx', spec.main],
+      cwd: REPO_ROOT,
+      env: spec.env,
+      ready: () => answers200(`http://127.0.0.1:${spec.port}${spec.readyPath}`),
+      readyTimeoutMs: spec.readyTimeoutMs,
+    },
+    log,
+  );
 }
