@@ -114,6 +114,41 @@ describe('the supergraph over HTTP', () => {
     expect(all.data.orders.totalCount).toBe(1);
   });
 
+  it('reads orders by id in one request: each as order(id:) answers it, in the order asked', async () => {
+    const alice = await stack.registerCustomer('Alice by ids');
+    const bob = await stack.registerCustomer('Bob by ids');
+    const [p] = await insertProducts(stack, [{ name: 'Batch Widget', priceCents: 700, stock: 10 }]);
+    const { order: first } = await insertPaidOrder(stack, alice, [{ product: p, quantity: 1 }]);
+    const { order: second } = await insertPaidOrder(stack, alice, [{ product: p, quantity: 2 }]);
+    const { order: bobs } = await insertPaidOrder(stack, bob, [{ product: p, quantity: 3 }]);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const byIds = `query($ids: [ID!]!) { ordersByIds(ids: $ids) { id items { quantity product { name } } } }`;
+
+    const res = await stack.query(byIds, { ids: [second.id, unknown, bobs.id, first.id] }, alice.token);
+    expect(res.data.ordersByIds).toEqual([
+      { id: second.id, items: [{ quantity: 2, product: { name: 'Batch Widget' } }] },
+      null,
+      null,
+      { id: first.id, items: [{ quantity: 1, product: { name: 'Batch Widget' } }] },
+    ]);
+    // Bob's order is refused in its place, without hiding Alice's.
+    expect(res.errors?.map((e: { path?: unknown[]; extensions?: { code?: string } }) => [e.path, e.extensions?.code])).toEqual([
+      [['ordersByIds', 2], 'FORBIDDEN'],
+    ]);
+
+    const admin = await stack.adminToken();
+    const all = await stack.query(byIds, { ids: [bobs.id, first.id] }, admin);
+    expect(all.errors).toBeUndefined();
+    expect(all.data.ordersByIds.map((o: { id: string }) => o.id)).toEqual([bobs.id, first.id]);
+
+    const tooMany = await stack.query(byIds, { ids: Array.from({ length: 101 }, () => unknown) }, alice.token);
+    expect(tooMany.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    const malformed = await stack.query(byIds, { ids: [first.id, 'nope'] }, alice.token);
+    expect(malformed.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    const anonymous = await stack.query(byIds, { ids: [first.id] });
+    expect(anonymous.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
   describe('bad input gets a clear error', () => {
     it('a malformed id is BAD_USER_INPUT', async () => {
       const customer = await stack.registerCustomer();

@@ -11,7 +11,7 @@ const schema = buildSchema(`
   type OrderEdge { node: Order! }
   type Customer { id: ID! orders(first: Int = 20): OrderConnection! notifications(first: Int = 20): [Note!]! }
   type Note { id: ID! }
-  type Query { me: Customer orders(first: Int, status: String): OrderConnection! __placeholder: Int }
+  type Query { me: Customer orders(first: Int, status: String): OrderConnection! ordersByIds(ids: [ID!]!): [Order]! __placeholder: Int }
   type Mutation { login(email: String!): Customer }
 `);
 
@@ -41,6 +41,14 @@ describe('operationCost', () => {
     // orders 1 + 100 × (node 1 + customer 1 + orders 1 + 100 × node 1)
     expect(cost(`{ orders(first: 1000) { nodes { customer { orders(first: 100) { nodes { id } } } } } }`)).toBe(1 + 100 * (3 + 100));
     expect(cost(`{ orders(first: 100) { nodes { customer { orders(first: 100) { nodes { customer { id } } } } } } }`)).toBe(1 + 100 * (3 + 100 * 2));
+  });
+
+  it('sizes a list read by ids by the number of ids, literal or variable', () => {
+    // 3 × (order 1 + customer 1)
+    expect(cost(`{ ordersByIds(ids: ["a", "b", "c"]) { customer { id } } }`)).toBe(3 * 2);
+    const ids = Array.from({ length: 40 }, (_, i) => String(i));
+    expect(cost(`query($ids: [ID!]!) { ordersByIds(ids: $ids) { customer { id } } }`, { ids })).toBe(40 * 2);
+    expect(cost(`{ ordersByIds(ids: []) { customer { id } } }`)).toBe(0);
   });
 
   it('counts a list without first as ASSUMED_LIST_SIZE items', () => {

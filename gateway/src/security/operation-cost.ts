@@ -23,8 +23,8 @@ export const ASSUMED_LIST_SIZE = 10;
  * An estimate of the work an operation asks for, before any of it runs: the number of objects it
  * may resolve. Each object costs 1, and a list of objects costs 1 per item. A list's size is its
  * `first` argument (from a literal, a variable or the schema's default, capped at the page size
- * the subgraphs allow); a connection's `first` sizes its `nodes` and `edges`; any other list counts
- * as ASSUMED_LIST_SIZE. Leaves and `__typename` cost nothing beyond their object; introspection
+ * the subgraphs allow), or the length of its `ids` argument (`ordersByIds(ids:)`); a connection's
+ * `first` sizes its `nodes` and `edges`; any other list counts as ASSUMED_LIST_SIZE. Leaves and `__typename` cost nothing beyond their object; introspection
  * counts 1 (it is switched off in production).
  *
  * GraphQL Armor's cost rule is not used: it reads `first` only from literals, so `first: $n` costs
@@ -75,7 +75,7 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
     if (!def) return 1;
     const first = firstArgument(def, node, variables);
     const list = isListType(getNullableType(def.type));
-    const size = list ? (first ?? connectionSize ?? ASSUMED_LIST_SIZE) : 1;
+    const size = list ? (first ?? idsArgument(def, node, variables) ?? connectionSize ?? ASSUMED_LIST_SIZE) : 1;
     return size * (1 + selectionCost(node.selectionSet, getNamedType(def.type), list ? undefined : first, spreading));
   };
 
@@ -83,15 +83,33 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
   return selectionCost(operation.selectionSet, root, undefined, new Set());
 }
 
-function firstArgument(def: Parameters<typeof getArgumentValues>[0], node: FieldNode, variables: Record<string, unknown>): number | undefined {
-  if (!def.args.some((a) => a.name === 'first')) return undefined;
-  let first: unknown;
-  try {
-    first = getArgumentValues(def, node, variables).first;
-  } catch {
-    // An argument that does not coerce fails the operation before anything runs; cost it as the largest page.
-    return MAX_PAGE_SIZE;
-  }
+type FieldDefinition = Parameters<typeof getArgumentValues>[0];
+
+function firstArgument(def: FieldDefinition, node: FieldNode, variables: Record<string, unknown>): number | undefined {
+  const first = argument(def, node, variables, 'first');
+  if (first === MISSING) return undefined;
+  if (first === UNCOERCIBLE) return MAX_PAGE_SIZE;
   if (typeof first !== 'number') return undefined;
   return Math.min(Math.max(first, 0), MAX_PAGE_SIZE);
+}
+
+/** A list of ids asks for one item per id (the subgraph caps it at a page). */
+function idsArgument(def: FieldDefinition, node: FieldNode, variables: Record<string, unknown>): number | undefined {
+  const ids = argument(def, node, variables, 'ids');
+  if (ids === MISSING) return undefined;
+  if (ids === UNCOERCIBLE) return MAX_PAGE_SIZE;
+  return Array.isArray(ids) ? ids.length : undefined;
+}
+
+const MISSING = Symbol('missing');
+const UNCOERCIBLE = Symbol('uncoercible');
+
+function argument(def: FieldDefinition, node: FieldNode, variables: Record<string, unknown>, name: string): unknown {
+  if (!def.args.some((a) => a.name === name)) return MISSING;
+  try {
+    return getArgumentValues(def, node, variables)[name];
+  } catch {
+    // An argument that does not coerce fails the operation before anything runs; cost it as the largest page.
+    return UNCOERCIBLE;
+  }
 }

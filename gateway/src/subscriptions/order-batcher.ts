@@ -55,7 +55,7 @@ export class OrderBatcher {
    * first time it is asked, so the first events for that selection do not wait for the planner.
    */
   prepare(query: OrderQuery, reader: Identity): void {
-    for (const op of this.operations.toPrepare(this.schema(), query)) {
+    for (const op of this.operations.toPrepare(query)) {
       this.stats.executions++;
       // A failure here costs nothing: the first real batch plans the operation instead.
       this.run({ query: op.text, variables: op.variables(query, []) }, reader).catch(() => {});
@@ -113,7 +113,7 @@ export class OrderBatcher {
   private async execute(group: Group, batch: [orderId: string, waiters: Waiter[]][]): Promise<void> {
     let reads: OrderRead[];
     try {
-      const op = this.operations.forCount(this.schema(), group.query, batch.length);
+      const op = this.operations.operation(group.query);
       const orderIds = batch.map(([orderId]) => orderId);
       this.stats.executions++;
       this.stats.orders += batch.length;

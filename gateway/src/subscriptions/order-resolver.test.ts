@@ -17,15 +17,18 @@ function fakeGateway() {
   const operations: { reader: Identity; orderIds: string[] }[] = [];
   const execute: ExecuteOperation = async ({ query, variables }, context: GatewayContext) => {
     const reader = context.identity!;
-    const aliases = [...query.matchAll(/(o\d+): order\(id: \$(\w+)\)/g)].map((m) => [m[1], variables[m[2]] as string] as const).filter(([, id]) => id in owners);
-    operations.push({ reader, orderIds: aliases.map(([, id]) => id) });
-    const result: FormattedExecutionResult = { data: {}, errors: [] };
-    for (const [alias, id] of aliases) {
-      const visible = reader.role === 'ADMIN' || reader.customerId === owners[id];
-      result.data![alias] = visible ? { id, status: 'DELIVERED', failureReason: null, statusVersion: 9, items: [{ quantity: 1 }], customer: { id: owners[id] } } : null;
-      if (!visible) (result.errors as unknown[]).push({ message: 'This order belongs to another customer.', path: [alias], extensions: { code: 'FORBIDDEN' } });
-    }
-    return result;
+    const ids = variables[/ordersByIds\(ids: \$(\w+)\)/.exec(query)![1]] as string[];
+    operations.push({ reader, orderIds: ids });
+    const errors: FormattedExecutionResult['errors'] & unknown[] = [];
+    const orders = ids.map((id, i) => {
+      if (!(id in owners)) return null;
+      if (reader.role === 'ADMIN' || reader.customerId === owners[id]) {
+        return { id, status: 'DELIVERED', failureReason: null, statusVersion: 9, items: [{ quantity: 1 }], customer: { id: owners[id] } };
+      }
+      errors.push({ message: 'This order belongs to another customer.', path: ['ordersByIds', i], extensions: { code: 'FORBIDDEN' } });
+      return null;
+    });
+    return { data: { ordersByIds: orders }, errors };
   };
   return { operations, resolver: new OrderResolver(execute, () => schema, 8, limits) };
 }

@@ -14,7 +14,7 @@ export const schema = buildSchema(`
     id: ID! status: OrderStatus! failureReason: String statusVersion: Int! items: [OrderItem!]!
     customer: Customer! notifications: [Notification!]! trackingNumber: String
   }
-  type Query { order(id: ID!): Order }
+  type Query { order(id: ID!): Order ordersByIds(ids: [ID!]!): [Order]! }
   type Subscription { orderStatusChanged(orderId: ID!): Order! myOrderUpdates: Order! orderUpdates(status: OrderStatus): Order! }
 `);
 

@@ -3,7 +3,7 @@ import { parseId, referenceId } from '../../../../lib/ids.js';
 import { money } from '../../../../lib/money.js';
 import type { OrderItem } from '../entities/order-item.entity.js';
 import type { Order } from '../entities/order.entity.js';
-import { authorizeOrder, listOrders, type OrderListArgs } from '../services/order-query.service.js';
+import { authorizeOrder, authorizeOrders, listOrders, parseOrderIds, type OrderListArgs } from '../services/order-query.service.js';
 import { cancelOrder, markOrderDelivered, shipOrder } from '../services/order-commands.service.js';
 import { placeOrder, type PlaceOrderInput } from '../services/place-order.service.js';
 import type { Ctx } from './index.js';
@@ -12,6 +12,8 @@ export const orderResolvers = {
   Query: {
     order: async (_: unknown, args: { id: string }, ctx: Ctx) =>
       authorizeOrder(ctx.identity, await ctx.loaders.order.load(parseId(args.id))),
+    ordersByIds: async (_: unknown, args: { ids: string[] }, ctx: Ctx) =>
+      authorizeOrders(ctx.identity, await ctx.loaders.order.loadMany(parseOrderIds(ctx.identity, args.ids))),
     orders: (_: unknown, args: OrderListArgs, ctx: Ctx) => listOrders(ctx.em, ctx.identity, args),
   },
   Mutation: {

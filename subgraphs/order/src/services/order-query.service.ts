@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { canSee, requireIdentity, type Identity } from '../../../../lib/auth/identity.js';
 import { badInput, forbidden } from '../../../../lib/errors.js';
 import { parseId } from '../../../../lib/ids.js';
-import { decodeCursor, pageSize, toConnection, type Connection } from '../../../../lib/pagination.js';
+import { decodeCursor, MAX_PAGE_SIZE, pageSize, toConnection, type Connection } from '../../../../lib/pagination.js';
 import { OrderItem } from '../entities/order-item.entity.js';
 import { ORDER_STATUSES, type OrderStatus } from '../entities/order-status.js';
 import { OrderStatusChange } from '../entities/order-status-change.entity.js';
@@ -14,6 +14,31 @@ export function authorizeOrder(identity: Identity | null, order: Order | null): 
   if (!order) return null;
   if (!canSee(who, order.customerId)) throw forbidden('This order belongs to another customer.');
   return order;
+}
+
+/** The most orders one `ordersByIds` reads: a page. */
+export const MAX_ORDERS_BY_IDS = MAX_PAGE_SIZE;
+
+/** `ids` as order ids, refused as a whole when there are too many or one is malformed. */
+export function parseOrderIds(identity: Identity | null, ids: readonly string[]): string[] {
+  requireIdentity(identity);
+  if (ids.length > MAX_ORDERS_BY_IDS) throw badInput(`ids may hold at most ${MAX_ORDERS_BY_IDS} ids.`, { field: 'ids' });
+  return ids.map((id) => parseId(id, 'ids'));
+}
+
+/**
+ * Each of `orders` as `authorizeOrder` answers it alone, its refusal in its place: one order of
+ * another customer's does not hide the others (a list resolver returns the error where the order would be).
+ */
+export function authorizeOrders(identity: Identity | null, orders: readonly (Order | null | Error)[]): (Order | null | Error)[] {
+  return orders.map((order) => {
+    if (order instanceof Error) return order;
+    try {
+      return authorizeOrder(identity, order);
+    } catch (err) {
+      return err as Error;
+    }
+  });
 }
 
 export interface OrderListArgs {
