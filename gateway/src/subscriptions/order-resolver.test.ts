@@ -75,3 +75,27 @@ describe('OrderResolver.atEvents', () => {
     expect(delivered).toEqual({ order: null, errors: [{ message: 'This order belongs to another customer.', path: ['order'], extensions: { code: 'FORBIDDEN' } }] });
   });
 });
+
+describe('OrderResolver.current', () => {
+  const lines = orderQuery(`subscription { myOrderUpdates { id status items { quantity } } }`);
+
+  // The fake answers every field it knows, selected or not; only the version and the owner are the resolver's to drop.
+  it('reads the first states (or resyncs) of many subscribers together, each with its version', async () => {
+    const { operations, resolver } = fakeGateway();
+    const states = await Promise.all([resolver.current(lines, 'o-1', alice), resolver.current(lines, 'o-2', alice), resolver.current(lines, 'o-1', alice)]);
+    expect(operations).toEqual([{ reader: SHARED_READER, orderIds: ['o-1', 'o-2'] }]);
+    expect(states).toEqual([
+      { order: { id: 'o-1', status: 'DELIVERED', failureReason: null, items: [{ quantity: 1 }] }, errors: undefined, version: 9 },
+      { order: { id: 'o-2', status: 'DELIVERED', failureReason: null, items: [{ quantity: 1 }] }, errors: undefined, version: 9 },
+      { order: { id: 'o-1', status: 'DELIVERED', failureReason: null, items: [{ quantity: 1 }] }, errors: undefined, version: 9 },
+    ]);
+  });
+
+  it("gives another customer's order as the subgraphs refuse it to the subscriber, and an unknown one as null", async () => {
+    const { operations, resolver } = fakeGateway();
+    const [bobs, unknown] = await Promise.all([resolver.current(lines, 'o-bob', alice), resolver.current(lines, 'o-none', alice)]);
+    expect(operations.map((o) => o.reader)).toEqual([SHARED_READER, alice]);
+    expect(bobs).toEqual({ order: null, errors: [{ message: 'This order belongs to another customer.', path: ['order'], extensions: { code: 'FORBIDDEN' } }], version: undefined });
+    expect(unknown).toEqual({ order: null, errors: undefined, version: undefined });
+  });
+});
