@@ -3,7 +3,7 @@
  * in this process, seeds a catalog and shoppers, runs bench/lib/mixed-workload.ts against the
  * gateway and prints p50/p95/p99 per operation and the errors.
  *
- *   node --import tsx bench/mixed.ts -- [--users 1000] [--seconds 30] [--think 10000] [--subscribe 0.1]
+ *   node --import tsx bench/mixed.ts -- [--users 1000] [--warmup 10] [--seconds 30] [--think 10000] [--subscribe 0.1]
  *                                       [--products 20] [--customers 50] [--db-pool 4] [--out results.json]
  *
  * --db-pool sets each service's connection pool (DB_POOL_MAX); by default the test stack's small one.
@@ -23,6 +23,7 @@ const { values: flags } = parseArgs({
   args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
     users: { type: 'string', default: '1000' },
+    warmup: { type: 'string', default: '10' },
     seconds: { type: 'string', default: '30' },
     think: { type: 'string', default: '10000' },
     subscribe: { type: 'string', default: '0.1' },
@@ -33,13 +34,14 @@ const { values: flags } = parseArgs({
   },
 });
 const USERS = Number(flags.users);
+const WARMUP = Number(flags.warmup);
 const SECONDS = Number(flags.seconds);
 const THINK_MS = Number(flags.think);
 const SUBSCRIBE = Number(flags.subscribe);
 const PRODUCTS = Number(flags.products);
 const CUSTOMERS = Number(flags.customers);
-if (![USERS, SECONDS, THINK_MS, PRODUCTS, CUSTOMERS].every((n) => n > 0) || !(SUBSCRIBE >= 0 && SUBSCRIBE <= 1)) {
-  throw new Error('--users, --seconds, --think, --products and --customers must be positive; --subscribe within 0…1.');
+if (![USERS, SECONDS, THINK_MS, PRODUCTS, CUSTOMERS].every((n) => n > 0) || !(WARMUP >= 0) || !(SUBSCRIBE >= 0 && SUBSCRIBE <= 1)) {
+  throw new Error('--users, --seconds, --think, --products and --customers must be positive; --warmup zero or more; --subscribe within 0…1.');
 }
 
 const began = performance.now();
@@ -58,7 +60,7 @@ async function main(): Promise<number> {
     const wallBefore = performance.now();
     const result = await runMixedWorkload(
       { gatewayUrl: stack.gatewayUrl, shoppers, productIds },
-      { users: USERS, seconds: SECONDS, thinkMs: THINK_MS, subscribeShare: SUBSCRIBE },
+      { users: USERS, warmupSeconds: WARMUP, seconds: SECONDS, thinkMs: THINK_MS, subscribeShare: SUBSCRIBE },
       log,
     );
     const cpu = process.cpuUsage(cpuBefore);

@@ -45,7 +45,8 @@ export function formatMixedReport(r: MixedResult, header: string[] = []): string
     '',
     ...header,
     `Mixed workload — ${r.users} users, think ${r.thinkMs} ms mean → ${r.arrivalRatePerSecond.toFixed(1)} actions/s scheduled ` +
-      `(${r.achievedRatePerSecond.toFixed(1)}/s sent) for ${r.seconds} s; worst send lag ${r.maxSendLagMs.toFixed(1)} ms`,
+      `(${r.achievedRatePerSecond.toFixed(1)}/s sent) for ${r.seconds} s measured${r.warmupSeconds ? ` after ${r.warmupSeconds} s of warm-up` : ''}; ` +
+      `worst send lag ${r.maxSendLagMs.toFixed(1)} ms`,
     `Mix: ${ops.map(([name]) => `${name} ${Math.round(r.mix[name as keyof MixedResult['mix']] * 1000) / 10}%`).join(', ')}`,
     '',
     ...table(

@@ -29,8 +29,14 @@ export interface MixedTarget {
 export interface MixedOptions {
   /** Concurrent virtual users (the target is 1,000). */
   users: number;
-  /** How long actions are scheduled for; answers still in flight at the end are awaited (up to the timeout). */
+  /** How long actions are measured for, after the warm-up; answers still in flight at the end are awaited (up to the timeout). */
   seconds: number;
+  /**
+   * Seconds of the same load before the measured ones, not counted: the services' code paths are
+   * compiled, pools filled and plans cached, and the measured window sees the steady state the load
+   * leads to (what queued during the warm-up is still queued). Default 0.
+   */
+  warmupSeconds?: number;
   /** Mean think time between a user's actions, in ms (exponentially distributed). */
   thinkMs: number;
   /** Share of users, 0…1, who hold a `myOrderUpdates` subscription for the whole run. */
@@ -54,6 +60,7 @@ export interface OperationStats {
 export interface MixedResult {
   users: number;
   seconds: number;
+  warmupSeconds: number;
   thinkMs: number;
   /** The scheduled rate: users / think time. */
   arrivalRatePerSecond: number;
@@ -158,9 +165,10 @@ async function preflight(client: KeepAliveGraphQLClient, target: MixedTarget, ti
 /** Runs the mixed workload against `target` and returns what each operation and the subscribers saw. */
 export async function runMixedWorkload(target: MixedTarget, opts: MixedOptions, log: (line: string) => void = () => {}): Promise<MixedResult> {
   const { users, seconds, thinkMs, subscribeShare } = opts;
+  const warmupSeconds = opts.warmupSeconds ?? 0;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!(users > 0) || !(seconds > 0) || !(thinkMs > 0) || !(subscribeShare >= 0 && subscribeShare <= 1)) {
-    throw new Error('users, seconds and thinkMs must be positive, subscribeShare within 0…1');
+  if (!(users > 0) || !(seconds > 0) || !(thinkMs > 0) || !(subscribeShare >= 0 && subscribeShare <= 1) || !(warmupSeconds >= 0)) {
+    throw new Error('users, seconds and thinkMs must be positive, warmupSeconds zero or more, subscribeShare within 0…1');
   }
   if (!target.shoppers.length || !target.productIds.length) throw new Error('the target needs at least one shopper and one product');
 
@@ -193,8 +201,10 @@ export async function runMixedWorkload(target: MixedTarget, opts: MixedOptions, 
       const shopperIndex = shopperOf(user);
       const shopper = target.shoppers[shopperIndex];
       const action = buildAction(operationFor(Math.random()), { ...catalog, cardId: shopper.cardId });
-      sent++;
+      const measured = due >= measureFrom;
+      if (measured) sent++;
       const call = perform(client, action, shopper.token, timeoutMs).then(({ error, data }) => {
+        if (!measured) return;
         latencies[action.operation].push(performance.now() - due);
         done++;
         if (error) {
@@ -210,12 +220,17 @@ export async function runMixedWorkload(target: MixedTarget, opts: MixedOptions, 
     };
 
     const arrivalRatePerSecond = users / (thinkMs / 1000);
-    log(`load: ${users} users, think ${thinkMs} ms (mean) → ${arrivalRatePerSecond.toFixed(1)} actions/s for ${seconds} s, ${wanted} subscribers`);
-    const fetches = await watchSubgraphFetches(target.gatewayUrl);
+    log(
+      `load: ${users} users, think ${thinkMs} ms (mean) → ${arrivalRatePerSecond.toFixed(1)} actions/s, ` +
+        `${warmupSeconds ? `${warmupSeconds} s of warm-up then ` : ''}${seconds} s measured, ${wanted} subscribers`,
+    );
     const start = performance.now();
-    const end = start + seconds * 1000;
+    const measureFrom = start + warmupSeconds * 1000;
+    const end = measureFrom + seconds * 1000;
+    // The fetch counts cover the measured window only.
+    const fetchesWatch = sleep(Math.max(0, measureFrom - performance.now())).then(() => watchSubgraphFetches(target.gatewayUrl));
     const progress = setInterval(() => {
-      const t = ((performance.now() - start) / 1000).toFixed(0);
+      const t = ((performance.now() - measureFrom) / 1000).toFixed(0);
       log(`t=${t}s  sent ${sent}  answered ${done}  in flight ${sent - done}  errors ${errorCount}  subscriptions ${subscribers.held}  events ${subscribers.events}`);
     }, (opts.progressEverySeconds ?? 5) * 1000);
 
@@ -239,6 +254,7 @@ export async function runMixedWorkload(target: MixedTarget, opts: MixedOptions, 
       clearInterval(progress);
     }
 
+    const fetches = await fetchesWatch;
     const toPaid = placed.flatMap((p) => {
       const at = subscribers.firstSeen(p.orderId, 'PAID');
       return at === undefined ? [] : [at - p.due];
@@ -246,6 +262,7 @@ export async function runMixedWorkload(target: MixedTarget, opts: MixedOptions, 
     const result: MixedResult = {
       users,
       seconds,
+      warmupSeconds,
       thinkMs,
       arrivalRatePerSecond,
       achievedRatePerSecond: sent / seconds,
