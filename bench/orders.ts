@@ -1,19 +1,30 @@
 /**
  * The order-placement benchmark (DESIGN.md "Targets"): orders placed through the gateway at a fixed
  * arrival rate, measuring placeOrder latency, placement → PAID as a bus subscriber sees it, orders
- * lost or stuck, SQL statements and events per order.
+ * lost or stuck, SQL statements and events per order, CPU per order of every process.
  *
- *   npm run bench:orders -- [--rate 100] [--seconds 20] [--settle 30]
+ * By default the supergraph runs as production runs it, each subgraph and the gateway a process of
+ * its own (bench/lib/cluster.ts), with bench/lib/service-probe.ts loaded in each to count SQL
+ * statements and transactions and to read CPU; `--in-process` runs it all in this one process
+ * instead (lib/testing/stack.ts, one core). `--socket` (or BENCH_PG_SOCKET=1) has the services reach
+ * Postgres over its Unix socket rather than TCP; `--cpu-prof <dir>` writes a CPU profile of each
+ * service over the measured window (cluster only).
+ *
+ *   npm run bench:orders -- [--rate 100] [--seconds 20] [--settle 30] [--socket] [--in-process] [--cpu-prof dir]
  */
 import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { startStack } from '../lib/testing/stack.js';
 import { KeepAliveGraphQLClient } from './lib/http-client.js';
+import { cpuByCommand, machineBusyMs } from './lib/machine-cpu.js';
 import { fireAtFixedRate } from './lib/open-loop.js';
-import { machineInfo, formatReport, verdictOf, writeResult, type OrdersBenchResult } from './lib/orders-report.js';
+import { clusterBackend, inProcessBackend, type CpuReading, type OrdersBackend } from './lib/orders-backend.js';
+import { machineInfo, formatReport, verdictOf, writeResult, type OrdersBenchResult, type ProcessCpu } from './lib/orders-report.js';
 import { distribution } from './lib/percentiles.js';
-import { countTransactions, pipelineDelta, snapshotPipeline } from './lib/pipeline-counters.js';
+import { pipelineDelta } from './lib/pipeline-counters.js';
 import { seedShop, type Shopper } from './lib/seed-shop.js';
 import { mainThreadCpuMs } from './lib/thread-cpu.js';
 import { OrderStatusWatch } from './lib/status-watch.js';
@@ -24,11 +35,17 @@ const { values: flags } = parseArgs({
     seconds: { type: 'string', default: '20' },
     settle: { type: 'string', default: '30' },
     out: { type: 'string', default: new URL('./results/orders.json', import.meta.url).pathname },
+    'in-process': { type: 'boolean', default: false },
+    socket: { type: 'boolean', default: process.env.BENCH_PG_SOCKET === '1' },
+    'cpu-prof': { type: 'string' },
+    idle: { type: 'string', default: '3' },
   },
 });
+if (flags['in-process'] && (flags.socket || flags['cpu-prof'])) throw new Error('--socket and --cpu-prof are for the cluster: leave out --in-process.');
 const RATE = Number(flags.rate);
 const SECONDS = Number(flags.seconds);
 const SETTLE_MS = Number(flags.settle) * 1000;
+const IDLE_MS = Number(flags.idle) * 1000;
 if (!(RATE > 0) || !(SECONDS > 0) || !(SETTLE_MS >= 0)) throw new Error('--rate and --seconds must be positive numbers, --settle zero or more.');
 const PRODUCTS = 20;
 const CUSTOMERS = 50;
@@ -58,16 +75,56 @@ function orderInput(i: number, shoppers: Shopper[], productIds: string[]) {
   return { shopper, variables: { i: { items, paymentMethodId: shopper.cardId }, k: randomUUID() } };
 }
 
+/** This process (the load generator, and in-process everything) as a CPU reading. */
+function ownCpu(): CpuReading {
+  const cpu = process.cpuUsage();
+  const elu = performance.eventLoopUtilization();
+  return { processMs: (cpu.user + cpu.system) / 1000, mainThreadMs: mainThreadCpuMs(), gcMs: null, loopActiveMs: elu.active, loopIdleMs: elu.idle };
+}
+
+/** Every process's CPU: the services, the load generator, Postgres and nats-server, and the machine as a whole. */
+async function readCpu(backend: OrdersBackend) {
+  const processes = await backend.cpu();
+  if (backend.mode === 'cluster') processes['bench (load generator)'] = ownCpu();
+  for (const [command, ms] of Object.entries(cpuByCommand(['postgres', 'nats-server']))) {
+    processes[`${command} (all)`] = { processMs: ms, mainThreadMs: null, gcMs: null, loopActiveMs: null, loopIdleMs: null };
+  }
+  return { processes, machineMs: machineBusyMs() };
+}
+
+function cpuDelta(before: Awaited<ReturnType<typeof readCpu>>, after: Awaited<ReturnType<typeof readCpu>>, orders: number, windowSeconds: number): OrdersBenchResult['cpu'] {
+  const d = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null ? null : (b - a) / orders);
+  const processes: Record<string, ProcessCpu> = {};
+  for (const [name, a] of Object.entries(after.processes)) {
+    const b = before.processes[name];
+    const active = a.loopActiveMs == null || b?.loopActiveMs == null ? null : a.loopActiveMs - b.loopActiveMs;
+    const idle = a.loopIdleMs == null || b?.loopIdleMs == null ? null : a.loopIdleMs - b.loopIdleMs;
+    processes[name] = {
+      msPerOrder: d(b?.processMs, a.processMs),
+      mainThreadMsPerOrder: d(b?.mainThreadMs, a.mainThreadMs),
+      gcMsPerOrder: d(b?.gcMs, a.gcMs),
+      loopUtilization: active === null || idle === null || active + idle <= 0 ? null : active / (active + idle),
+    };
+  }
+  const machine = before.machineMs === null || after.machineMs === null ? null : after.machineMs - before.machineMs;
+  return { windowSeconds, processes, machineMsPerOrder: machine === null ? null : machine / orders, machineBusyCores: machine === null ? null : machine / 1000 / windowSeconds };
+}
+
 async function main(): Promise<number> {
-  const machine = machineInfo();
-  log(`starting the stack (gateway and four subgraphs in this process)`);
-  const stack = await startStack({ LOG_LEVEL: 'silent' });
-  const client = new KeepAliveGraphQLClient(stack.gatewayUrl);
-  const watch = new OrderStatusWatch(stack.bus);
-  const transactions = countTransactions(stack);
+  const inProcess = flags['in-process']!;
+  log(
+    inProcess
+      ? 'starting the stack (gateway and four subgraphs in this process)'
+      : `starting the cluster (gateway and four subgraphs, each a process; Postgres over ${flags.socket ? 'its Unix socket' : 'TCP'})`,
+  );
+  const loadAtStart = loadavg()[0];
+  const backend = inProcess ? await inProcessBackend() : await clusterBackend({ socket: flags.socket! }, log);
+  const machine = { ...machineInfo(backend.note), loadAverageAtStart: Math.round(loadAtStart * 100) / 100 };
+  const client = new KeepAliveGraphQLClient(backend.gatewayUrl);
+  const watch = new OrderStatusWatch(backend.bus);
   try {
     log(`seeding ${PRODUCTS} products and ${CUSTOMERS} customers with cards`);
-    const { productIds, shoppers } = await seedShop(stack, { products: PRODUCTS, customers: CUSTOMERS, stockEach: 1_000_000 });
+    const { productIds, shoppers } = await seedShop(backend.shop, { products: PRODUCTS, customers: CUSTOMERS, stockEach: 1_000_000 });
 
     const place = (i: number, scheduledAt: number, into: Placement[]) => {
       const { shopper, variables } = orderInput(i, shoppers, productIds);
@@ -105,22 +162,39 @@ async function main(): Promise<number> {
     await settle(warm, 10_000);
 
     // One order alone, to count the statements a single placeOrder costs each subgraph.
-    stack.resetSqlCounts();
+    const sqlBefore = await backend.requestSql();
     const alone: Placement[] = [];
     await place(0, performance.now(), alone);
-    const isolatedSql = stack.sqlCounts();
+    const sqlAfter = await backend.requestSql();
+    const isolatedSql = Object.fromEntries(Object.entries(sqlAfter).map(([k, v]) => [k, v - sqlBefore[k as keyof typeof sqlBefore]]));
     if (alone[0].error) throw new Error(`the isolated placeOrder failed: ${alone[0].error}`);
     await settle(alone, 10_000);
 
+    // The fixed cost of every process with no orders (polls, timers, pull loops), spread over the orders below.
+    let idle: Record<string, number> | undefined;
+    if (IDLE_MS > 0) {
+      log(`idle for ${IDLE_MS / 1000} s: the cost of every process with no orders`);
+      const a = await readCpu(backend);
+      await sleep(IDLE_MS);
+      const b = await readCpu(backend);
+      idle = Object.fromEntries(
+        Object.entries(b.processes).flatMap(([name, r]) => {
+          const was = a.processes[name]?.processMs;
+          return r.processMs == null || was == null ? [] : [[name, (r.processMs - was) / (IDLE_MS / 1000)]];
+        }),
+      );
+    }
+
     const total = Math.round(RATE * SECONDS);
     log(`load: ${RATE} orders/s for ${SECONDS} s (${total} orders), open loop over keep-alive HTTP`);
-    const before = await snapshotPipeline(stack, transactions);
+    const before = await backend.pipeline('before');
+    const profileDir = flags['cpu-prof'] && resolve(flags['cpu-prof']);
+    if (profileDir) await mkdir(profileDir, { recursive: true });
+    const stopProfiles = profileDir && backend.profile ? await backend.profile(profileDir) : undefined;
     const placements: Placement[] = [];
     const calls: Promise<void>[] = [];
+    const cpuBefore = await readCpu(backend);
     const loadStart = performance.now();
-    const cpuBefore = process.cpuUsage();
-    const mainCpuBefore = mainThreadCpuMs();
-    const eluBefore = performance.eventLoopUtilization();
     const progress = setInterval(() => {
       const answered = placements.filter((p) => p.answeredAt).length;
       const errors = placements.filter((p) => p.error).length;
@@ -129,6 +203,7 @@ async function main(): Promise<number> {
     }, 2000);
     const { maxSendLagMs } = await fireAtFixedRate(RATE, total, (i, at) => calls.push(place(i + 1, at, placements)));
     const sendSeconds = (performance.now() - loadStart) / 1000;
+    const connections = await backend.postgresConnections?.();
     log(`all ${total} sent in ${sendSeconds.toFixed(1)} s; waiting up to ${SETTLE_MS / 1000} s for the answers and the sagas`);
     // One bound for both, so that an overloaded run still ends: a placement with no answer by then
     // is an error, an answered order with no final state is stuck.
@@ -137,30 +212,36 @@ async function main(): Promise<number> {
     const open = await settle(placements, deadline - performance.now());
     clearInterval(progress);
     for (const p of placements) if (!p.answeredAt) p.error = `no answer within ${SETTLE_MS / 1000} s after the last placement was sent`;
-    const cpu = process.cpuUsage(cpuBefore);
-    const mainCpuAfter = mainThreadCpuMs();
-    const elu = performance.eventLoopUtilization(eluBefore);
     const windowSeconds = (performance.now() - loadStart) / 1000;
+    const cpuAfter = await readCpu(backend);
+    const profiles = await stopProfiles?.();
+    if (profiles) log(`CPU profiles of the measured window: ${profiles.join(', ')}`);
     log(open ? `${open} orders never reached a final state` : 'every placed order reached a final state');
 
     const placed = placements.filter((p) => p.orderId);
     const ids = placed.map((p) => p.orderId!);
-    const rows = await stack.subgraphs.order.db.orm.em
-      .getConnection()
-      .execute<{ id: string; status: string }[]>('select id, status from orders where id = any(array[?]::uuid[])', [ids]);
-    const dbStatus = new Map(rows.map((r) => [r.id, r.status]));
+    const dbStatus = await backend.orderStatuses(ids);
     const isFinal = (s: string | undefined) => s === 'PAID' || s === 'FAILED' || s === 'CANCELLED';
     const stuck = ids.filter((id) => dbStatus.has(id) && !isFinal(dbStatus.get(id))).length;
     // Accepted yet missing, or final in the database while its final event never reached the bus.
     const lost = ids.filter((id) => !dbStatus.has(id) || (isFinal(dbStatus.get(id)) && !watch.finalStatus(id))).length;
-    const delta = pipelineDelta(before, await snapshotPipeline(stack, transactions));
+    const delta = pipelineDelta(before, await backend.pipeline('after'), backend.snapshotStatements);
     const n = Math.max(1, placed.length);
     const per = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v / n]));
     const sum = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);
 
     const partial: Omit<OrdersBenchResult, 'verdict'> = {
-      config: { ratePerSecond: RATE, seconds: SECONDS, products: PRODUCTS, customers: CUSTOMERS, linesPerOrder: LINES_PER_ORDER, settleBoundMs: SETTLE_MS },
-      machine,
+      config: {
+        ratePerSecond: RATE,
+        seconds: SECONDS,
+        products: PRODUCTS,
+        customers: CUSTOMERS,
+        linesPerOrder: LINES_PER_ORDER,
+        settleBoundMs: SETTLE_MS,
+        mode: backend.mode,
+        postgres: backend.postgres,
+      },
+      machine: { ...machine, loadAverageAtEnd: Math.round(loadavg()[0] * 100) / 100 },
       orders: {
         scheduled: total,
         placed: placed.length,
@@ -172,12 +253,8 @@ async function main(): Promise<number> {
         achievedRatePerSecond: total / sendSeconds,
         maxSendLagMs,
       },
-      process: {
-        windowSeconds,
-        mainThreadCpuMsPerOrder: mainCpuBefore === null || mainCpuAfter === null ? null : (mainCpuAfter - mainCpuBefore) / total,
-        processCpuMsPerOrder: (cpu.user + cpu.system) / 1000 / total,
-        eventLoopUtilization: elu.utilization,
-      },
+      cpu: { ...cpuDelta(cpuBefore, cpuAfter, total, windowSeconds), ...(idle ? { idleMsPerSecond: idle } : {}) },
+      ...(connections ? { postgresConnections: connections } : {}),
       latencyMs: {
         placeOrder: distribution(placed.map((p) => p.answeredAt! - p.scheduledAt)),
         placementToPaid: distribution(placed.flatMap((p) => (watch.at(p.orderId!, 'PAID') ? [watch.at(p.orderId!, 'PAID')! - p.scheduledAt] : []))),
@@ -205,7 +282,7 @@ async function main(): Promise<number> {
   } finally {
     watch.close();
     client.close();
-    await stack.stop();
+    await backend.stop();
   }
 }
 

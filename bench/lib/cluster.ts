@@ -8,8 +8,10 @@ import { EventBus } from '../../lib/events/bus.js';
 import { createLogger } from '../../lib/logger.js';
 import { bearer, postGraphQL, type GraphQLResponse } from '../../lib/testing/graphql-client.js';
 import { dropAll, migrateAll } from '../../lib/testing/subgraph-databases.js';
-import { newRunId, testDatabaseUrl, TEST_SERVER_URL } from '../../lib/testing/test-databases.js';
-import { freePort, RunLog, tsxService, type ManagedProcess } from '../../test/faults/processes.js';
+import { newRunId, overUnixSocket, testDatabaseUrl, TEST_SERVER_URL } from '../../lib/testing/test-databases.js';
+import { REPO_ROOT } from '../../lib/graphql/load-schema.js';
+import { answers200, freePort, ManagedProcess, RunLog, tsxService } from '../../test/faults/processes.js';
+import type { ProbeCounters } from './service-probe.js';
 import type { ShopBackend } from './seed-shop.js';
 
 /** A process of the cluster and where it serves GraphQL. */
@@ -17,6 +19,8 @@ export interface Endpoint {
   name: string;
   url: string;
   process: ManagedProcess;
+  /** With `probe`: where bench/lib/service-probe.ts answers in that process. */
+  probeUrl?: string;
 }
 
 export interface ClusterOptions {
@@ -28,7 +32,20 @@ export interface ClusterOptions {
   plain?: boolean;
   /** Settings for every service on top of the cluster's own. */
   env?: Record<string, string>;
+  /**
+   * Every service (and the harness's own pools) reaches Postgres over its Unix socket
+   * (lib/testing/test-databases.ts `overUnixSocket`) instead of TCP to 127.0.0.1.
+   */
+  socket?: boolean;
+  /**
+   * Loads bench/lib/service-probe.ts into every service: SQL statement and transaction counts
+   * (subgraphs), main-thread CPU, event-loop use and CPU profiles on request (`probe()`, `profile()`).
+   */
+  probe?: boolean;
 }
+
+/** Applied to the harness's own connections, so that counts of the services' connections leave them out. */
+const HARNESS_APPLICATION_NAME = 'bench-harness';
 
 /**
  * Every child gets these: production mode (as deployed; libraries such as graphql-js skip their
@@ -67,7 +84,7 @@ export class BenchCluster implements ShopBackend {
    */
   readonly gateways: { ours?: Endpoint; oursPlain?: Endpoint; unbatched?: Endpoint; hive?: Endpoint; hivePlain?: Endpoint } = {};
   readonly bus: EventBus;
-  private readonly orderDb: pg.Pool;
+  private readonly pools = new Map<SubgraphName, pg.Pool>();
   private adminTokenValue: string | undefined;
 
   private constructor(
@@ -76,20 +93,21 @@ export class BenchCluster implements ShopBackend {
     readonly env: Record<string, string>,
     readonly admin: { email: string; password: string },
     bus: EventBus,
+    readonly options: ClusterOptions,
   ) {
     this.bus = bus;
-    this.orderDb = new pg.Pool({ connectionString: env[envName('order', 'DATABASE_URL')], max: 2 });
   }
 
   static async start(opts: ClusterOptions = {}, note: (line: string) => void = () => {}): Promise<BenchCluster> {
     const runId = newRunId();
+    const serverUrl = opts.socket ? overUnixSocket(TEST_SERVER_URL) : TEST_SERVER_URL;
     const log = new RunLog(join(tmpdir(), `commerce-bench-${runId}.log`));
     const keys = await generateJwtKeyPair();
     const admin = { email: `admin-${runId}@example.test`, password: randomBytes(12).toString('hex') };
     // One secret for all subgraphs: the Hive peer is given the same per-subgraph settings anyway.
     const env: Record<string, string> = {
       ...SERVICE_SETTINGS,
-      DATABASE_URL: TEST_SERVER_URL,
+      DATABASE_URL: serverUrl,
       NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
       EVENTS_PREFIX: runId,
       JWT_PRIVATE_KEY: keys.privateKeyPem,
@@ -99,15 +117,15 @@ export class BenchCluster implements ShopBackend {
       ...opts.env,
       ...Object.fromEntries(
         SUBGRAPH_NAMES.flatMap((n) => [
-          [envName(n, 'DATABASE_URL'), testDatabaseUrl(n, runId)],
+          [envName(n, 'DATABASE_URL'), testDatabaseUrl(n, runId, serverUrl)],
           [envName(n, 'GATEWAY_SECRET'), randomBytes(24).toString('hex')],
         ]),
       ),
     };
-    note(`run ${runId}: databases t_…, NATS prefix ${runId}, service logs in ${log.path}`);
+    note(`run ${runId}: databases t_… over ${opts.socket ? `the Unix socket (${new URL(serverUrl).hostname})` : 'TCP'}, NATS prefix ${runId}, service logs in ${log.path}`);
     await migrateAll(env);
     const bus = await EventBus.connect({ url: env.NATS_URL, prefix: runId, name: `bench-${runId}`, logger: createLogger('bench', 'silent') });
-    const cluster = new BenchCluster(runId, log, env, admin, bus);
+    const cluster = new BenchCluster(runId, log, env, admin, bus, opts);
     try {
       // The two sets of subgraphs in parallel, then every gateway in parallel (gateways wait for their subgraphs' readiness).
       await Promise.all([
@@ -165,8 +183,53 @@ export class BenchCluster implements ShopBackend {
   async orderServiceKnows(kind: 'price' | 'card', id: string): Promise<boolean> {
     const table = kind === 'price' ? 'product_prices' : 'payment_method_refs';
     const column = kind === 'price' ? 'product_id' : 'id';
-    const { rowCount } = await this.orderDb.query(`select 1 from ${table} where ${column} = $1`, [id]);
+    const { rowCount } = await this.db('order').query(`select 1 from ${table} where ${column} = $1`, [id]);
     return (rowCount ?? 0) > 0;
+  }
+
+  /** A small pool of the harness's own on a subgraph's database (same transport as the services), for reading state. */
+  db(name: SubgraphName): pg.Pool {
+    let pool = this.pools.get(name);
+    if (!pool) {
+      pool = new pg.Pool({ connectionString: this.env[envName(name, 'DATABASE_URL')], max: 2, application_name: HARNESS_APPLICATION_NAME });
+      this.pools.set(name, pool);
+    }
+    return pool;
+  }
+
+  /**
+   * The services' open connections to this run's databases by transport, as Postgres sees them
+   * (pg_stat_activity: a Unix-socket client has no address and port -1); the harness's own left out.
+   */
+  async postgresConnections(): Promise<{ unixSocket: number; tcp: number }> {
+    const { rows } = await this.db('order').query<{ unix: boolean; n: string }>(
+      `select client_port = -1 as unix, count(*) as n from pg_stat_activity where datname like $1 and application_name <> $2 group by 1`,
+      [`${this.runId}\_%`, HARNESS_APPLICATION_NAME],
+    );
+    return { unixSocket: Number(rows.find((r) => r.unix)?.n ?? 0), tcp: Number(rows.find((r) => !r.unix)?.n ?? 0) };
+  }
+
+  /** The counters of one service's probe (`probe: true`). */
+  async probe(e: Endpoint): Promise<ProbeCounters> {
+    if (!e.probeUrl) throw new Error(`${e.name} runs without the probe: start the cluster with probe: true`);
+    const res = await fetch(e.probeUrl);
+    if (!res.ok) throw new Error(`${e.name}'s probe answered ${res.status}`);
+    return (await res.json()) as ProbeCounters;
+  }
+
+  /** Starts a CPU profile in every probed process; the function returned stops them, writing `<dir>/<name>.cpuprofile`. */
+  async profile(dir: string): Promise<() => Promise<string[]>> {
+    const probed = this.processes().filter((e) => e.probeUrl && e.process.running);
+    const call = async (url: string) => {
+      const res = await fetch(url, { method: 'POST' });
+      if (!res.ok) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
+    };
+    await Promise.all(probed.map((e) => call(new URL('/profile/start', e.probeUrl).href)));
+    return async () => {
+      const paths = probed.map((e) => join(dir, `${e.name}.cpuprofile`));
+      await Promise.all(probed.map((e, i) => call(`${new URL('/profile/stop', e.probeUrl).href}?path=${encodeURIComponent(paths[i])}`)));
+      return paths;
+    };
   }
 
   /** Every process of the cluster, for CPU accounting. */
@@ -187,7 +250,7 @@ export class BenchCluster implements ShopBackend {
   async stop(): Promise<void> {
     const children = this.processes().map((e) => e.process);
     await Promise.all(children.map((p) => p.stop().catch(() => p.kill())));
-    await this.orderDb.end().catch(() => undefined);
+    await Promise.all([...this.pools.values()].map((p) => p.end().catch(() => undefined)));
     await this.bus.deleteStreams().catch(() => undefined);
     await this.bus.close().catch(() => undefined);
     await dropAll(this.env);
@@ -198,7 +261,7 @@ export class BenchCluster implements ShopBackend {
     await Promise.all(
       SUBGRAPH_NAMES.map(async (n) => {
         const port = await freePort();
-        into[n] = await this.startService(`${n}${suffix}`, `subgraphs/${n}/src/main.ts`, port, `/ready`, { [envName(n, 'PORT')]: String(port), ...extra });
+        into[n] = await this.startService(`${n}${suffix}`, `subgraphs/${n}/src/main.ts`, port, `/ready`, { [envName(n, 'PORT')]: String(port), BENCH_PROBE_SQL: '1', ...extra });
       }),
     );
   }
@@ -216,8 +279,27 @@ export class BenchCluster implements ShopBackend {
   }
 
   private async startService(name: string, main: string, port: number, readyPath: string, env: Record<string, string>): Promise<Endpoint> {
-    const proc = tsxService({ name, main, port, readyPath, env: { ...process.env, ...this.env, ...env }, readyTimeoutMs: 120_000 }, this.log);
+    const spec = { name, main, port, readyPath, env: { ...process.env, ...this.env, ...env }, readyTimeoutMs: 120_000 };
+    if (!this.options.probe) {
+      const proc = tsxService(spec, this.log);
+      await proc.start();
+      return { name, url: `http://127.0.0.1:${port}/graphql`, process: proc };
+    }
+    // tsxService's command with the probe loaded after tsx (so it may be TypeScript) and before the service.
+    const probePort = await freePort();
+    const proc = new ManagedProcess(
+      {
+        name,
+        command: process.execPath,
+        args: ['--import', 'tsx', '--import', './bench/lib/service-probe.ts', main],
+        cwd: REPO_ROOT,
+        env: { ...spec.env, BENCH_PROBE_PORT: String(probePort) },
+        ready: () => answers200(`http://127.0.0.1:${port}${readyPath}`),
+        readyTimeoutMs: spec.readyTimeoutMs,
+      },
+      this.log,
+    );
     await proc.start();
-    return { name, url: `http://127.0.0.1:${port}/graphql`, process: proc };
+    return { name, url: `http://127.0.0.1:${port}/graphql`, process: proc, probeUrl: `http://127.0.0.1:${probePort}/` };
   }
 }

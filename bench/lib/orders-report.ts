@@ -5,16 +5,50 @@ import type { Distribution } from './percentiles.js';
 
 export const TARGETS = { placeOrderP99Ms: 100, placementToPaidP99Ms: 500, lostOrStuck: 0 } as const;
 
+/** One process's CPU over the measured window, per order sent; null where it cannot be read. */
+export interface ProcessCpu {
+  /** User + system time of the whole process (all its threads: GC and compiler helpers too). */
+  msPerOrder: number | null;
+  /** Of which on its main thread, the one event loop. */
+  mainThreadMsPerOrder: number | null;
+  /** Time in garbage-collection pauses. */
+  gcMsPerOrder: number | null;
+  /** Share of the window its event loop was busy (1 = saturated). */
+  loopUtilization: number | null;
+}
+
 export interface OrdersBenchResult {
-  config: { ratePerSecond: number; seconds: number; products: number; customers: number; linesPerOrder: number; settleBoundMs: number };
-  machine: { cpus: number; cpuModel: string; node: string; loadAverageAtStart: number; note: string };
+  config: {
+    ratePerSecond: number;
+    seconds: number;
+    products: number;
+    customers: number;
+    linesPerOrder: number;
+    settleBoundMs: number;
+    /** `cluster`: each service a process (BenchCluster); `in-process`: all of them and the load generator in one (startStack). */
+    mode: 'cluster' | 'in-process';
+    /** How the services reach Postgres. */
+    postgres: 'tcp' | 'unix-socket';
+  };
+  machine: { cpus: number; cpuModel: string; node: string; loadAverageAtStart: number; loadAverageAtEnd?: number; note: string };
   orders: { scheduled: number; placed: number; errors: number; paid: number; failed: number; lost: number; stuck: number; achievedRatePerSecond: number; maxSendLagMs: number };
   /**
-   * This process from the first order to the last final state. The main thread is the one event
-   * loop everything shares; the process adds the garbage collector's and the compiler's threads.
+   * CPU from the first order to the last final state, per order sent, by process: each service
+   * (cluster) or the one process of everything (in-process), the load generator, and beside them
+   * Postgres and nats-server (every process of those commands on the machine), and the machine's
+   * busy time as a whole (`machineMsPerOrder`: anything else running shows up as the difference).
    * Fixed costs (polls, timers) are spread over the orders, so low rates read higher per order.
    */
-  process: { windowSeconds: number; mainThreadCpuMsPerOrder: number | null; processCpuMsPerOrder: number; eventLoopUtilization: number };
+  cpu: {
+    windowSeconds: number;
+    processes: Record<string, ProcessCpu>;
+    machineMsPerOrder: number | null;
+    machineBusyCores: number | null;
+    /** CPU ms per second each process used with no orders (after the warm-up, before the load): its fixed cost. */
+    idleMsPerSecond?: Record<string, number>;
+  };
+  /** The services' connections to this run's databases by transport, from pg_stat_activity during the load (cluster only). */
+  postgresConnections?: { unixSocket: number; tcp: number };
   latencyMs: { placeOrder: Distribution; placementToPaid: Distribution };
   sql: {
     perIsolatedPlaceOrder: Record<string, number>;
@@ -55,7 +89,7 @@ export function formatReport(r: OrdersBenchResult): string {
     ['lost / stuck', `${o.lost} / ${o.stuck}`],
     ['placeOrder', `p50 ${ms(l.placeOrder.p50)}  p90 ${ms(l.placeOrder.p90)}  p99 ${ms(l.placeOrder.p99)}  max ${ms(l.placeOrder.max)}`],
     ['placement → PAID', `p50 ${ms(l.placementToPaid.p50)}  p90 ${ms(l.placementToPaid.p90)}  p99 ${ms(l.placementToPaid.p99)}  max ${ms(l.placementToPaid.max)}`],
-    ['CPU per order', `${r.process.mainThreadCpuMsPerOrder?.toFixed(1) ?? '-'} ms on the event loop's thread, ${r.process.processCpuMsPerOrder.toFixed(1)} ms in the process, per order sent; loop ${(100 * r.process.eventLoopUtilization).toFixed(0)}% busy over ${r.process.windowSeconds.toFixed(0)} s`],
+    ...cpuRows(r),
     ['SQL per placeOrder', `${r.sql.perIsolatedPlaceOrderTotal} in requests (${perOrder(r.sql.perIsolatedPlaceOrder) || 'none'})`],
     ['SQL per order, all', `${r.sql.perOrderAllWork.toFixed(1)} incl. saga and relays (${perOrder(r.sql.perOrderByService)})`],
     ['transactions per order', `${r.sql.transactionsPerOrder.toFixed(1)}, each a BEGIN and a COMMIT more (${perOrder(r.sql.transactionsPerOrderByService)})`],
@@ -66,7 +100,7 @@ export function formatReport(r: OrdersBenchResult): string {
   const v = r.verdict;
   return [
     '',
-    `Order placement benchmark — ${r.machine.cpus} CPUs (${r.machine.cpuModel}), Node ${r.machine.node}, load average ${r.machine.loadAverageAtStart} at start`,
+    `Order placement benchmark — ${r.machine.cpus} CPUs (${r.machine.cpuModel}), Node ${r.machine.node}, load average ${r.machine.loadAverageAtStart} at start${r.machine.loadAverageAtEnd === undefined ? '' : `, ${r.machine.loadAverageAtEnd} at the end`}`,
     r.machine.note,
     '',
     ...rows.map(([k, val]) => `  ${k.padEnd(width)}  ${val}`),
@@ -82,12 +116,42 @@ export function formatReport(r: OrdersBenchResult): string {
   ].join('\n');
 }
 
+const num = (v: number | null, digits = 1) => (v === null ? '-' : v.toFixed(digits));
+
+/** One row per process: CPU ms per order sent, its main thread's share, GC, and how busy its loop was. */
+function cpuRows(r: OrdersBenchResult): [string, string][] {
+  const c = r.cpu;
+  const rows: [string, string][] = Object.entries(c.processes).map(([name, p]) => [
+    `CPU/order ${name}`,
+    `${num(p.msPerOrder)} ms` +
+      (p.mainThreadMsPerOrder === null ? '' : ` (main thread ${num(p.mainThreadMsPerOrder)})`) +
+      (p.gcMsPerOrder === null ? '' : `, GC ${num(p.gcMsPerOrder)}`) +
+      (p.loopUtilization === null ? '' : `, loop ${(100 * p.loopUtilization).toFixed(0)}% busy`),
+  ]);
+  if (c.idleMsPerSecond) {
+    rows.push([
+      'idle CPU, ms per s',
+      Object.entries(c.idleMsPerSecond)
+        .map(([k, v]) => `${k.replace(/ \(.*\)$/, '')} ${v.toFixed(0)}`)
+        .join(', '),
+    ]);
+  }
+  rows.push([
+    'CPU/order machine',
+    `${num(c.machineMsPerOrder)} ms, all processes (${num(c.machineBusyCores, 2)} of ${r.machine.cpus} cores busy over ${c.windowSeconds.toFixed(0)} s)`,
+  ]);
+  if (r.postgresConnections) rows.push(['Postgres connections', `${r.postgresConnections.unixSocket} over the Unix socket, ${r.postgresConnections.tcp} over TCP (services, during the load)`]);
+  return rows;
+}
+
 export async function writeResult(path: string, r: OrdersBenchResult): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, `${JSON.stringify({ measuredAt: new Date().toISOString(), ...r }, null, 2)}\n`);
 }
 
-export function machineInfo(): OrdersBenchResult['machine'] {
+export function machineInfo(
+  note = 'Gateway, four subgraphs, their relays and consumers, and the load generator all run in this one Node process (one event loop); Postgres and NATS run beside it on the same machine.',
+): OrdersBenchResult['machine'] {
   const c = cpus();
   return {
     cpus: c.length,
@@ -95,6 +159,6 @@ export function machineInfo(): OrdersBenchResult['machine'] {
     node: process.versions.node,
     // Other work on the machine competes for the same two cores: a busy machine explains a slow run.
     loadAverageAtStart: Math.round(loadavg()[0] * 100) / 100,
-    note: 'Gateway, four subgraphs, their relays and consumers, and the load generator all run in this one Node process (one event loop); Postgres and NATS run beside it on the same machine.',
+    note,
   };
 }

@@ -1,5 +1,7 @@
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../lib/config.js';
+import { sampleValue, scrape } from '../../lib/testing/prometheus-text.js';
 import type { TestStack } from '../../lib/testing/stack.js';
+import type { BenchCluster } from './cluster.js';
 
 type PerService = Partial<Record<SubgraphName, number>>;
 
@@ -46,12 +48,50 @@ export async function snapshotPipeline(stack: TestStack, transactions: () => Per
   return snap;
 }
 
-/** `after - before`, per key; the snapshot's own outbox query (one per service with a relay) taken out. */
-export function pipelineDelta(before: PipelineSnapshot, after: PipelineSnapshot) {
+/**
+ * The same counters from a BenchCluster started with `probe: true`, whose services are processes
+ * of their own: statements and transactions from each subgraph's probe (bench/lib/service-probe.ts
+ * counts what the process sends through `pg`), events published from each subgraph's `/metrics`
+ * (`outbox_published_total`, the relay's own counter), outbox rows through the harness's own
+ * connections, which no probe sees. A scrape of `/metrics` costs the service a statement (the
+ * outbox backlog gauge), so it is taken outside the window: before the probes at the start
+ * (`phase` 'before'), after them at the end.
+ */
+export async function snapshotClusterPipeline(cluster: BenchCluster, phase: 'before' | 'after'): Promise<PipelineSnapshot> {
+  const snap: PipelineSnapshot = { sqlTotal: {}, transactions: {}, published: {}, outboxByType: {} };
+  const probes = async () => {
+    for (const name of SUBGRAPH_NAMES) {
+      const p = await cluster.probe(cluster.subgraphs[name]);
+      snap.sqlTotal[name] = p.statements ?? 0;
+      snap.transactions[name] = p.begins ?? 0;
+    }
+  };
+  const published = async () => {
+    for (const name of SUBGRAPH_NAMES) {
+      const samples = await scrape(cluster.subgraphs[name].url);
+      const v = sampleValue(samples, 'outbox_published_total');
+      if (v !== undefined) snap.published[name] = v;
+    }
+  };
+  if (phase === 'before') await published();
+  await probes();
+  if (phase === 'after') await published();
+  for (const name of SUBGRAPH_NAMES) {
+    const { rows } = await cluster.db(name).query<{ type: string; n: string }>('select type, count(*) as n from outbox_events group by type');
+    for (const r of rows) snap.outboxByType[r.type] = (snap.outboxByType[r.type] ?? 0) + Number(r.n);
+  }
+  return snap;
+}
+
+/**
+ * `after - before`, per key; the snapshot's own outbox query, one per service with a relay, taken
+ * out when the snapshot was read through the services' own connections (in-process).
+ */
+export function pipelineDelta(before: PipelineSnapshot, after: PipelineSnapshot, ownStatements = 1) {
   const diff = <K extends string>(a: Partial<Record<K, number>>, b: Partial<Record<K, number>>) =>
     Object.fromEntries(Object.keys(b).map((k) => [k, (b[k as K] ?? 0) - (a[k as K] ?? 0)])) as Record<K, number>;
   const sqlTotal = diff(before.sqlTotal, after.sqlTotal);
-  for (const name of Object.keys(before.published) as SubgraphName[]) sqlTotal[name] -= 1;
+  for (const name of Object.keys(before.published) as SubgraphName[]) sqlTotal[name] -= ownStatements;
   return {
     sqlTotal,
     transactions: diff(before.transactions, after.transactions),

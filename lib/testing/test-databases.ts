@@ -12,8 +12,24 @@ const PREFIX = 't_';
  * A database name unique to this run that also says when it was made (`t_<epoch s>_<random>_<label>`),
  * so a later run can drop what a crashed run left behind.
  */
-export function testDatabaseUrl(label: string, runId = newRunId()): string {
-  return databaseUrl(TEST_SERVER_URL, `${runId}_${label}`);
+export function testDatabaseUrl(label: string, runId = newRunId(), serverUrl = TEST_SERVER_URL): string {
+  return databaseUrl(serverUrl, `${runId}_${label}`);
+}
+
+/** Where the Postgres server of the machine keeps its Unix socket (Debian's default). */
+export const POSTGRES_SOCKET_DIR = process.env.TEST_DATABASE_SOCKET_DIR ?? '/var/run/postgresql';
+
+/**
+ * `url` with its host replaced by the Unix socket directory `dir`, percent-encoded
+ * (`postgres://postgres@%2Fvar%2Frun%2Fpostgresql:5432/db`): the one spelling that `new URL`,
+ * `databaseUrl`, pg's connection strings and MikroORM's `clientUrl` (which takes host and port
+ * from `new URL`) all read as that socket. The port stays: it names the socket file
+ * (`.s.PGSQL.5432`). Same user, database and parameters.
+ */
+export function overUnixSocket(url: string, dir = POSTGRES_SOCKET_DIR): string {
+  const u = new URL(url);
+  const auth = u.username ? `${u.username}${u.password ? `:${u.password}` : ''}@` : '';
+  return `${u.protocol}//${auth}${encodeURIComponent(dir)}:${u.port || '5432'}${u.pathname}${u.search}`;
 }
 
 export function newRunId(): string {
