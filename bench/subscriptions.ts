@@ -6,8 +6,15 @@
  * - burst: one event for each of B subscribers, all published at once (fan-out of a spike).
  * It reports delivery, event → client latency (from the moment each event was due to be published
  * to its receipt by the client), the gateway process's CPU per event (all its threads, and its main
- * thread alone: the event loop the gateway and subgraphs share here), the operations it ran to
- * resolve deliveries and the gateway's heap per connection, for each N.
+ * thread alone: its event loop), that of the processes beside it (subgraphs, Postgres, NATS), the
+ * operations it ran to resolve deliveries and the gateway's heap per connection, for each N.
+ *
+ * By default the supergraph runs as production runs it (bench/lib/cluster.ts): the gateway and each
+ * subgraph a process of its own, NODE_ENV=production, fresh databases and NATS subjects; the
+ * gateway's figures come from its process: /proc for CPU, its /metrics for connections and
+ * resolutions, the benchmark probe (bench/lib/service-probe.ts) for its main thread and for its
+ * heap after forced GCs. `--in-process` keeps the old single-process stack (lib/testing/stack.ts,
+ * development mode), where gateway and subgraphs share one event loop.
  *
  * Two selections, measured separately (`--selection resolved|event-only|both`):
  * - resolved (default): `id status statusVersion items { quantity product { name } }`: every
@@ -19,9 +26,10 @@
  *
  * The events are synthetic (published as the order service's relay would, from a child process:
  * bench/lib/event-publisher.ts) so the run measures fan-out, not the saga. Subscribers run in
- * another child process (bench/lib/subscription-clients.ts); this one holds the gateway and subgraphs.
+ * another child process (bench/lib/subscription-clients.ts). Exit 0 when every target is met, 1
+ * when one is not, 2 when the benchmark could not run.
  *
- *   npm run bench:subscriptions -- [--sizes 1000,10000] [--selection resolved] [--events 400] [--rate 50] [--burst 500]
+ *   npm run bench:subscriptions -- [--sizes 1000,10000] [--selection resolved] [--events 400] [--rate 50] [--burst 500] [--in-process]
  *
  * A quick run (a minute or two): --sizes 1000 --events 200 --burst 1000.
  */
@@ -31,11 +39,11 @@ import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { startStack, type TestStack } from '../lib/testing/stack.js';
 import type { PublisherCommand, PublisherReply, StatusEventSpec } from './lib/event-publisher.js';
-import { distribution, type Distribution } from './lib/percentiles.js';
+import { distribution } from './lib/percentiles.js';
+import { clusterSubscriptionBackend, inProcessSubscriptionBackend, type CpuSnapshot, type SubscriptionBackend } from './lib/subscription-backend.js';
 import type { ClientCommand, ClientReply } from './lib/subscription-clients.js';
-import { mainThreadCpuMs } from './lib/thread-cpu.js';
+import { formatOthers, formatTable, SELECTIONS, TARGET_P99_MS, type PhaseResult, type RunResult, type SelectionName } from './lib/subscription-report.js';
 import { SEEDED_SEQUENCE, seedCustomers, seedOrders, type Subscriber } from './lib/subscription-seed.js';
 
 const { values: flags } = parseArgs({
@@ -47,6 +55,7 @@ const { values: flags } = parseArgs({
     burst: { type: 'string', default: '500' },
     concurrency: { type: 'string', default: '100' },
     settle: { type: 'string', default: '60' },
+    'in-process': { type: 'boolean', default: false },
     out: { type: 'string', default: new URL('./results/subscriptions.json', import.meta.url).pathname },
   },
 });
@@ -60,52 +69,12 @@ if (!SIZES.every((n) => n > 0) || !(EVENTS >= 0) || !(RATE > 0) || !(RESOLVED_BU
   throw new Error('--sizes, --rate and --concurrency must be positive; --events and --burst zero or more.');
 }
 
-const SELECTIONS = {
-  resolved: 'id status statusVersion items { quantity product { name } }',
-  'event-only': 'id status statusVersion',
-} as const;
-type SelectionName = keyof typeof SELECTIONS;
 const selections: SelectionName[] =
   flags.selection === 'both' ? ['resolved', 'event-only'] : flags.selection === 'event-only' || flags.selection === 'event' ? ['event-only'] : ['resolved'];
-/** The issue's targets: every event delivered; p99 within these at each size. */
-const TARGET_P99_MS = (n: number) => (n <= 1000 ? 100 : 500);
 
 const began = performance.now();
 const log = (line: string) => console.log(`[${((performance.now() - began) / 1000).toFixed(1).padStart(5)}s] ${line}`);
-
-interface PhaseResult {
-  events: number;
-  delivered: number;
-  deliveryRatio: number;
-  /** From the moment the event was due to be published to its receipt by the client. */
-  latencyMs: Distribution;
-  /** Deliveries per second from the first publish to the last receipt. */
-  throughputPerSecond: number;
-  gatewayQueries: number;
-  /** Orders the batched queries among them read (each delivery's order once per batch). */
-  gatewayBatchedOrders: number;
-  gatewayCpuCoresBusy: number;
-  /** CPU of the gateway process (gateway and subgraphs, every thread) per event, from the first publish to the last receipt. */
-  gatewayCpuMsPerEvent: number;
-  /** The same for its main thread only (null where /proc is missing). */
-  mainThreadCpuMsPerEvent: number | null;
-}
-
-interface RunResult {
-  selection: SelectionName;
-  subscribers: number;
-  openSeconds: number;
-  openFailures: number;
-  heapPerConnectionKb: number;
-  rssPerConnectionKb: number;
-  steady: PhaseResult & { ratePerSecond: number };
-  burst: PhaseResult;
-  duplicates: number;
-  errors: number;
-  incompleteMessages: number;
-  sampleErrors: string[];
-  pass: boolean;
-}
+const round2 = (v: number) => Math.round(v * 100) / 100;
 
 /** Sends a command to a child process and waits for its reply of the matching type. */
 function ask<R extends { type: string }, T extends R['type']>(child: ChildProcess, cmd: ClientCommand | PublisherCommand, replyType: T): Promise<Extract<R, { type: T }>> {
@@ -124,14 +93,6 @@ function ask<R extends { type: string }, T extends R['type']>(child: ChildProces
 }
 const askClients = <T extends ClientReply['type']>(child: ChildProcess, cmd: ClientCommand, replyType: T) => ask<ClientReply, T>(child, cmd, replyType);
 const askPublisher = <T extends PublisherReply['type']>(child: ChildProcess, cmd: PublisherCommand, replyType: T) => ask<PublisherReply, T>(child, cmd, replyType);
-
-async function settledHeap() {
-  for (let i = 0; i < 3; i++) {
-    global.gc?.();
-    await sleep(50);
-  }
-  return process.memoryUsage();
-}
 
 async function waitUntil(what: string, probe: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -161,26 +122,45 @@ interface Children {
   publisher: ChildProcess;
 }
 
+/** `after - before` for each key, per event. */
+function perEvent(before: Record<string, number>, after: Record<string, number>, events: number): Record<string, number> {
+  return Object.fromEntries(Object.keys(after).map((k) => [k, events ? round2((after[k] - (before[k] ?? 0)) / events) : 0]));
+}
+
+/**
+ * The gateway process's CPU with every subscription open and no events (keep-alive pings, timers,
+ * NATS heartbeats): what a phase's CPU per event includes besides the events' own cost.
+ */
+async function gatewayIdleCores(backend: SubscriptionBackend, windowMs = 2000): Promise<number> {
+  const before = await backend.cpu();
+  const startedAt = performance.now();
+  await sleep(windowMs);
+  const after = await backend.cpu();
+  return Math.round(((after.gatewayMs - before.gatewayMs) / (performance.now() - startedAt)) * 1000) / 1000;
+}
+
 /** Publishes `events` (at `rate`, or at once) from the publisher process and waits for their deliveries. */
-async function phase(stack: TestStack, children: Children, expectedSoFar: number, events: StatusEventSpec[], rate?: number) {
-  const statsBefore = stack.gateway.subscriptions.stats();
-  const cpuBefore = process.cpuUsage();
-  const mainBefore = mainThreadCpuMs();
+async function phase(backend: SubscriptionBackend, children: Children, expectedSoFar: number, events: StatusEventSpec[], rate?: number) {
+  const [statsBefore, sqlBefore] = [await backend.gatewayStats(), await backend.requestSql()];
+  const cpuBefore: CpuSnapshot = await backend.cpu();
   const startedAt = performance.now();
   const published = await askPublisher(children.publisher, { type: 'publish', events, rate }, 'published');
   await waitUntil('every event to reach its subscriber', async () => (await askClients(children.clients, { type: 'count' }, 'count')).received >= expectedSoFar + events.length, SETTLE_MS);
-  const cpu = process.cpuUsage(cpuBefore);
-  const mainAfter = mainThreadCpuMs();
-  const stats = stack.gateway.subscriptions.stats();
-  const cpuMs = (cpu.user + cpu.system) / 1000;
-  const round2 = (v: number) => Math.round(v * 100) / 100;
+  const cpuAfter = await backend.cpu();
+  const elapsedMs = performance.now() - startedAt;
+  const [stats, sqlAfter] = [await backend.gatewayStats(), await backend.requestSql()];
+  const cpuMs = cpuAfter.gatewayMs - cpuBefore.gatewayMs;
+  const { gatewayMainThreadMs: mainBefore } = cpuBefore;
+  const { gatewayMainThreadMs: mainAfter } = cpuAfter;
   return {
     keys: new Map(published.dueAt),
     queries: stats.executions - statsBefore.executions,
-    batchedOrders: (stats.batchedOrders ?? 0) - (statsBefore.batchedOrders ?? 0),
-    cpuCores: round2(cpuMs / (performance.now() - startedAt)),
+    batchedOrders: stats.batchedOrders - statsBefore.batchedOrders,
+    cpuCores: round2(cpuMs / elapsedMs),
     cpuMsPerEvent: events.length ? round2(cpuMs / events.length) : 0,
     mainCpuMsPerEvent: mainAfter !== null && mainBefore !== null && events.length ? round2((mainAfter - mainBefore) / events.length) : null,
+    otherCpuMsPerEvent: perEvent(cpuBefore.othersMs, cpuAfter.othersMs, events.length),
+    sql: Object.fromEntries(Object.keys(sqlAfter).map((k) => [k, sqlAfter[k] - (sqlBefore[k] ?? 0)])),
     startedAt: performance.timeOrigin + startedAt,
   };
 }
@@ -206,34 +186,37 @@ function phaseResult(p: Awaited<ReturnType<typeof phase>>, received: Map<string,
     gatewayCpuCoresBusy: p.cpuCores,
     gatewayCpuMsPerEvent: p.cpuMsPerEvent,
     mainThreadCpuMsPerEvent: p.mainCpuMsPerEvent,
+    otherCpuMsPerEvent: p.otherCpuMsPerEvent,
+    subgraphRequestSql: p.sql,
   };
 }
 
-async function run(stack: TestStack, children: Children, selection: SelectionName, subscribers: Subscriber[]): Promise<RunResult> {
+async function run(backend: SubscriptionBackend, children: Children, selection: SelectionName, subscribers: Subscriber[]): Promise<RunResult> {
   const n = subscribers.length;
-  const subscriptions = stack.gateway.subscriptions;
-  const heapBefore = await settledHeap();
+  const heapBefore = await backend.gatewayMemory();
 
   const query = `subscription($id: ID!) { orderStatusChanged(orderId: $id) { ${SELECTIONS[selection]} } }`;
-  const url = stack.gatewayUrl.replace(/^http/, 'ws');
+  const url = backend.gatewayUrl.replace(/^http/, 'ws');
   const opened = await askClients(children.clients, { type: 'open', url, query, field: 'orderStatusChanged', subscribers, concurrency: OPEN_CONCURRENCY }, 'opened');
-  await waitUntil('every subscription to reach the gateway', () => subscriptions.stats().listeners >= n - opened.failed, 10_000);
-  const heapAfter = await settledHeap();
-  log(`  ${n - opened.failed}/${n} subscribed in ${(opened.ms / 1000).toFixed(1)} s; ${subscriptions.stats().connections} sockets open`);
+  await waitUntil('every subscription to reach the gateway', async () => (await backend.gatewayStats()).listeners >= n - opened.failed, 10_000);
+  const heapAfter = await backend.gatewayMemory();
+  log(`  ${n - opened.failed}/${n} subscribed in ${(opened.ms / 1000).toFixed(1)} s; ${(await backend.gatewayStats()).connections} sockets open`);
+
+  const idleCores = await gatewayIdleCores(backend);
 
   const sequences = new Sequences();
   const steadyEvents = sequences.events(Array.from({ length: EVENTS }, (_, i) => subscribers[i % n]));
-  const steady = await phase(stack, children, 0, steadyEvents, RATE);
+  const steady = await phase(backend, children, 0, steadyEvents, RATE);
   log(`  steady: ${EVENTS} events at ${RATE}/s`);
   const burstSize = selection === 'resolved' ? Math.min(n, RESOLVED_BURST) : n;
-  const burst = await phase(stack, children, steadyEvents.length, sequences.events(subscribers.slice(0, burstSize)));
+  const burst = await phase(backend, children, steadyEvents.length, sequences.events(subscribers.slice(0, burstSize)));
   log(`  burst: ${burstSize} events at once`);
 
   const report = await askClients(children.clients, { type: 'report' }, 'report');
   const received = new Map<string, number>();
   for (const [key, at] of report.received) if (!received.has(key)) received.set(key, at);
   await askClients(children.clients, { type: 'close' }, 'closed');
-  await waitUntil('the gateway to drop the subscriptions', () => subscriptions.stats().listeners === 0, 10_000);
+  await waitUntil('the gateway to drop the subscriptions', async () => (await backend.gatewayStats()).listeners === 0, 10_000);
 
   const perConnection = (key: 'heapUsed' | 'rss') => Math.round(((heapAfter[key] - heapBefore[key]) / n / 1024) * 10) / 10;
   const steadyResult = { ...phaseResult(steady, received), ratePerSecond: RATE };
@@ -247,6 +230,8 @@ async function run(stack: TestStack, children: Children, selection: SelectionNam
     openFailures: opened.failed,
     heapPerConnectionKb: perConnection('heapUsed'),
     rssPerConnectionKb: perConnection('rss'),
+    heapAfterGc: heapBefore.afterGc && heapAfter.afterGc,
+    gatewayIdleCores: idleCores,
     steady: steadyResult,
     burst: burstResult,
     duplicates: report.received.length - received.size,
@@ -257,90 +242,85 @@ async function run(stack: TestStack, children: Children, selection: SelectionNam
   };
 }
 
-function formatTable(results: RunResult[]): string {
-  const ms = (v: number | null) => (v === null ? '-' : v.toFixed(1));
-  const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
-  const header = ['selection', 'N', 'phase', 'events', 'delivered', 'p50 ms', 'p99 ms', 'max ms', 'target p99', 'deliveries/s', 'gw queries', 'orders/query', 'gw cores', 'cpu ms/event', 'main ms/event', 'heap/conn', 'rss/conn', 'verdict'];
-  const rows = results.flatMap((r) =>
-    (['steady', 'burst'] as const).map((name) => {
-      const p = r[name];
-      return [
-        r.selection,
-        String(r.subscribers),
-        name === 'steady' ? `steady ${r.steady.ratePerSecond}/s` : 'burst',
-        String(p.events),
-        pct(p.deliveryRatio),
-        ms(p.latencyMs.p50),
-        ms(p.latencyMs.p99),
-        ms(p.latencyMs.max),
-        `≤ ${TARGET_P99_MS(r.subscribers)}`,
-        String(p.throughputPerSecond),
-        String(p.gatewayQueries),
-        p.gatewayQueries ? (p.gatewayBatchedOrders / p.gatewayQueries).toFixed(1) : '-',
-        p.gatewayCpuCoresBusy.toFixed(2),
-        p.gatewayCpuMsPerEvent.toFixed(2),
-        p.mainThreadCpuMsPerEvent === null ? '-' : p.mainThreadCpuMsPerEvent.toFixed(2),
-        `${r.heapPerConnectionKb} KB`,
-        `${r.rssPerConnectionKb} KB`,
-        p.events === 0 ? '-' : p.deliveryRatio === 1 && (p.latencyMs.p99 ?? Infinity) <= TARGET_P99_MS(r.subscribers) ? 'PASS' : 'FAIL',
-      ];
-    }),
-  );
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `  ${cells.map((c, i) => c.padEnd(widths[i])).join('  ')}`;
-  return [line(header), ...rows.map(line)].join('\n');
+/** Starts the supergraph: a cluster of processes, or (`--in-process`) the old single-process stack. */
+async function start(inProcess: boolean): Promise<SubscriptionBackend> {
+  if (inProcess) {
+    if (!globalThis.gc) log('note: run with --expose-gc (npm run bench:subscriptions does) for steadier heap figures');
+    log('starting the stack (gateway and four subgraphs in this process)');
+    return inProcessSubscriptionBackend();
+  }
+  log('starting the cluster (gateway and four subgraphs each a process, NODE_ENV=production)');
+  return clusterSubscriptionBackend(log);
+}
+
+async function measure(backend: SubscriptionBackend, children: Children): Promise<RunResult[]> {
+  await askPublisher(children.publisher, { type: 'connect', url: backend.events.natsUrl, prefix: backend.events.prefix }, 'connected');
+  const maxN = Math.max(...SIZES);
+  log(`seeding ${maxN} customers with tokens`);
+  const seed = await seedCustomers(backend.seed, maxN);
+  const results: RunResult[] = [];
+  for (const selection of selections) {
+    for (const n of SIZES) {
+      const subscribers = await seedOrders(backend.seed, seed, n);
+      log(`${selection}: ${n} subscribers; load average ${loadavg()[0].toFixed(2)}`);
+      const r = await run(backend, children, selection, subscribers);
+      log(`  steady p99 ${r.steady.latencyMs.p99} ms, burst p99 ${r.burst.latencyMs.p99} ms, heap ${r.heapPerConnectionKb} KB/connection`);
+      results.push(r);
+    }
+  }
+  return results;
 }
 
 async function main(): Promise<number> {
-  if (!global.gc) log('note: run with --expose-gc (npm run bench:subscriptions does) for steadier heap figures');
   const loadBefore = loadavg()[0];
-  log(`starting the stack (gateway and four subgraphs in this process); load average ${loadBefore.toFixed(2)}`);
-  // The services' own default pool, not the small one tests use to fit many stacks into max_connections.
-  const stack = await startStack({ LOG_LEVEL: 'silent', DB_POOL_MAX: '10' });
+  log(`load average ${loadBefore.toFixed(2)}`);
+  let backend: SubscriptionBackend;
+  try {
+    backend = await start(flags['in-process']!);
+  } catch (err) {
+    console.error(err);
+    return 2;
+  }
   const children: Children = {
     clients: fork(new URL('./lib/subscription-clients.ts', import.meta.url).pathname, { stdio: 'inherit' }),
     publisher: fork(new URL('./lib/event-publisher.ts', import.meta.url).pathname, { stdio: 'inherit' }),
   };
   try {
-    await askPublisher(children.publisher, { type: 'connect', url: stack.env.NATS_URL!, prefix: stack.env.EVENTS_PREFIX! }, 'connected');
-    const maxN = Math.max(...SIZES);
-    log(`seeding ${maxN} customers with tokens`);
-    const seed = await seedCustomers(stack, maxN);
-    const results: RunResult[] = [];
-    for (const selection of selections) {
-      for (const n of SIZES) {
-        const subscribers = await seedOrders(stack, seed, n);
-        log(`${selection}: ${n} subscribers`);
-        const r = await run(stack, children, selection, subscribers);
-        log(`  steady p99 ${r.steady.latencyMs.p99} ms, burst p99 ${r.burst.latencyMs.p99} ms, heap ${r.heapPerConnectionKb} KB/connection`);
-        results.push(r);
-      }
-    }
+    const results = await measure(backend, children);
+    const mails = await backend.mailsAccepted?.();
     const c = cpus();
-    const machine = { cpus: c.length, cpuModel: c[0]?.model.trim() ?? 'unknown', node: process.versions.node, loadAverageAtStart: Math.round(loadBefore * 100) / 100 };
+    const machine = { cpus: c.length, cpuModel: c[0]?.model.trim() ?? 'unknown', node: process.versions.node, loadAverageAtStart: round2(loadBefore), loadAverageAtEnd: round2(loadavg()[0]) };
     console.log(
       [
         '',
-        `Subscription fan-out — ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, load average ${machine.loadAverageAtStart} at start`,
+        `Subscription fan-out — ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, load average ${machine.loadAverageAtStart} at start, ${machine.loadAverageAtEnd} at end`,
         'One graphql-ws connection per subscriber, each following its own order (orderStatusChanged); subscribers in a child process;',
-        'gateway and subgraphs in this process, events published from a third; Postgres and NATS beside them.',
+        `${backend.note}; Postgres and NATS beside them.`,
         'Latency: from when the event was due to be published (a burst: all due at once) to its receipt by the client.',
         'resolved = each delivery re-resolved through the gateway (order + inventory subgraphs); event-only = answered from the event.',
+        `gw queries: the gateway's subscription resolutions; cpu/main ms/event: the gateway's process / main thread; heap: the gateway's, after forced GCs${results.every((r) => r.heapAfterGc) ? '' : ' (NOT forced: noisy)'}.`,
         '',
         formatTable(results),
         '',
-        ...results.map((r) => `  ${r.selection} N=${r.subscribers}: opened in ${r.openSeconds} s (${r.openFailures} failed), ${r.duplicates} duplicates, ${r.errors} errors, ${r.incompleteMessages} incomplete${r.sampleErrors.length ? `; e.g. ${r.sampleErrors.join(' | ')}` : ''}`),
+        ...formatOthers(results),
+        '  (postgres and nats-server: machine-wide, where visible; other load on the machine counts too)',
+        '',
+        ...results.map((r) => `  ${r.selection} N=${r.subscribers}: opened in ${r.openSeconds} s (${r.openFailures} failed), gateway idle with them open ${r.gatewayIdleCores} cores, ${r.duplicates} duplicates, ${r.errors} errors, ${r.incompleteMessages} incomplete${r.sampleErrors.length ? `; e.g. ${r.sampleErrors.join(' | ')}` : ''}`),
+        ...(mails === undefined ? [] : [`  mails accepted by the cluster's SMTP sink: ${mails}`]),
         '',
       ].join('\n'),
     );
     await mkdir(dirname(flags.out!), { recursive: true });
-    await writeFile(flags.out!, `${JSON.stringify({ measuredAt: new Date().toISOString(), machine, results }, null, 2)}\n`);
+    await writeFile(flags.out!, `${JSON.stringify({ measuredAt: new Date().toISOString(), mode: backend.mode, note: backend.note, machine, results }, null, 2)}\n`);
     log(`results written to ${flags.out}`);
     return results.every((r) => r.pass) ? 0 : 1;
+  } catch (err) {
+    console.error(err);
+    return 2;
   } finally {
     children.clients.kill();
     children.publisher.kill();
-    await stack.stop();
+    await backend.stop();
   }
 }
 
@@ -348,6 +328,6 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     console.error(err);
-    process.exit(1);
+    process.exit(2);
   },
 );

@@ -11,7 +11,7 @@ import { dropAll, migrateAll } from '../../lib/testing/subgraph-databases.js';
 import { newRunId, overUnixSocket, testDatabaseUrl, TEST_SERVER_URL } from '../../lib/testing/test-databases.js';
 import { REPO_ROOT } from '../../lib/graphql/load-schema.js';
 import { answers200, freePort, ManagedProcess, RunLog, tsxService } from '../../test/faults/processes.js';
-import type { ProbeCounters } from './service-probe.js';
+import type { ProbeCounters, ProbeHeap } from './service-probe.js';
 import type { ShopBackend } from './seed-shop.js';
 
 /** A process of the cluster and where it serves GraphQL. */
@@ -63,16 +63,46 @@ const SERVICE_SETTINGS: Record<string, string> = {
   GATEWAY_RATE_LIMIT_LOGIN_EMAIL: '1000000000/1',
   GATEWAY_RATE_LIMIT_REGISTER: '1000000000/1',
   PAYMENT_RETRY_DELAYS_MS: '5,10,20',
-  // Nothing reads the mail of a benchmark; the dispatcher gives up on it quietly.
-  SMTP_URL: 'smtp://127.0.0.1:1',
   APOLLO_TELEMETRY_DISABLED: 'true',
 };
+
+/** The cluster's mail server (bench/lib/smtp-sink.ts): real SMTP, every mail accepted, counted and dropped. */
+export interface SmtpSink {
+  process: ManagedProcess;
+  smtpUrl: string;
+  webUrl: string;
+}
+
+/**
+ * Starts the mail server as a child: production's relay accepts mail, so the notification service
+ * sends each once, where an unreachable one would have it retry every mail for ever (CPU and SQL
+ * production would not spend).
+ */
+async function startSmtpSink(log: RunLog): Promise<SmtpSink> {
+  const [smtpPort, httpPort] = [await freePort(), await freePort()];
+  const webUrl = `http://127.0.0.1:${httpPort}`;
+  const proc = new ManagedProcess(
+    {
+      name: 'smtp-sink',
+      command: process.execPath,
+      args: ['--import', 'tsx', 'bench/lib/smtp-sink.ts'],
+      cwd: REPO_ROOT,
+      env: { ...process.env, SMTP_SINK_SMTP_PORT: String(smtpPort), SMTP_SINK_HTTP_PORT: String(httpPort) },
+      ready: () => answers200(`${webUrl}/messages`),
+      readyTimeoutMs: 30_000,
+    },
+    log,
+  );
+  await proc.start();
+  return { process: proc, smtpUrl: `smtp://127.0.0.1:${smtpPort}`, webUrl };
+}
 
 /**
  * The supergraph as production runs it: each subgraph and each gateway a process of its own (so
  * both cores are used, and the load generator in this process does not share an event loop with
  * what it measures), on fresh databases (`t_<epoch>_<random>_<name>`) and this run's own NATS
- * subjects on the machine's NATS. Every child's output goes to one log file.
+ * subjects on the machine's NATS, and a local SMTP server that accepts (and drops) every mail.
+ * Every child's output goes to one log file.
  */
 export class BenchCluster implements ShopBackend {
   readonly subgraphs = {} as Record<SubgraphName, Endpoint>;
@@ -94,6 +124,7 @@ export class BenchCluster implements ShopBackend {
     readonly admin: { email: string; password: string },
     bus: EventBus,
     readonly options: ClusterOptions,
+    readonly smtpSink: SmtpSink,
   ) {
     this.bus = bus;
   }
@@ -123,9 +154,19 @@ export class BenchCluster implements ShopBackend {
       ),
     };
     note(`run ${runId}: databases t_… over ${opts.socket ? `the Unix socket (${new URL(serverUrl).hostname})` : 'TCP'}, NATS prefix ${runId}, service logs in ${log.path}`);
-    await migrateAll(env);
-    const bus = await EventBus.connect({ url: env.NATS_URL, prefix: runId, name: `bench-${runId}`, logger: createLogger('bench', 'silent') });
-    const cluster = new BenchCluster(runId, log, env, admin, bus, opts);
+    const smtpSink = await startSmtpSink(log);
+    env.SMTP_URL ??= smtpSink.smtpUrl;
+    let bus: EventBus;
+    try {
+      await migrateAll(env);
+      bus = await EventBus.connect({ url: env.NATS_URL, prefix: runId, name: `bench-${runId}`, logger: createLogger('bench', 'silent') });
+    } catch (err) {
+      await smtpSink.process.stop();
+      await dropAll(env).catch(() => undefined);
+      await log.close();
+      throw err;
+    }
+    const cluster = new BenchCluster(runId, log, env, admin, bus, opts, smtpSink);
     try {
       // The two sets of subgraphs in parallel, then every gateway in parallel (gateways wait for their subgraphs' readiness).
       await Promise.all([
@@ -217,6 +258,22 @@ export class BenchCluster implements ShopBackend {
     return (await res.json()) as ProbeCounters;
   }
 
+  /** One service's heap and RSS after a forced full GC (`probe: true`; probed services run with --expose-gc). */
+  async heap(e: Endpoint): Promise<ProbeHeap> {
+    if (!e.probeUrl) throw new Error(`${e.name} runs without the probe: start the cluster with probe: true`);
+    const res = await fetch(new URL('/heap', e.probeUrl));
+    if (!res.ok) throw new Error(`${e.name}'s probe answered ${res.status} for /heap`);
+    return (await res.json()) as ProbeHeap;
+  }
+
+  /** Mails the SMTP sink has accepted so far (from every service; the notification service sends them). */
+  async mailsAccepted(): Promise<number> {
+    const res = await fetch(new URL('/messages', this.smtpSink.webUrl));
+    if (!res.ok) throw new Error(`the SMTP sink answered ${res.status}`);
+    // Newest first, and ids count every mail ever accepted (the sink keeps only the newest few).
+    return ((await res.json()) as { id: number }[])[0]?.id ?? 0;
+  }
+
   /** Starts a CPU profile in every probed process; the function returned stops them, writing `<dir>/<name>.cpuprofile`. */
   async profile(dir: string): Promise<() => Promise<string[]>> {
     const probed = this.processes().filter((e) => e.probeUrl && e.process.running);
@@ -232,7 +289,7 @@ export class BenchCluster implements ShopBackend {
     };
   }
 
-  /** Every process of the cluster, for CPU accounting. */
+  /** Every service process of the cluster (not the SMTP sink, which stands for a relay outside), for CPU accounting. */
   processes(): Endpoint[] {
     return [...Object.values(this.subgraphs), ...Object.values(this.unbatchedSubgraphs), ...Object.values(this.gateways).filter((g): g is Endpoint => !!g)];
   }
@@ -249,7 +306,7 @@ export class BenchCluster implements ShopBackend {
 
   async stop(): Promise<void> {
     const children = this.processes().map((e) => e.process);
-    await Promise.all(children.map((p) => p.stop().catch(() => p.kill())));
+    await Promise.all([...children, this.smtpSink.process].map((p) => p.stop().catch(() => p.kill())));
     await Promise.all([...this.pools.values()].map((p) => p.end().catch(() => undefined)));
     await this.bus.deleteStreams().catch(() => undefined);
     await this.bus.close().catch(() => undefined);
@@ -291,7 +348,8 @@ export class BenchCluster implements ShopBackend {
       {
         name,
         command: process.execPath,
-        args: ['--import', 'tsx', '--import', './bench/lib/service-probe.ts', main],
+        // --expose-gc lets the probe force a full GC before a heap reading (`heap()`); nothing else calls gc().
+        args: ['--expose-gc', '--import', 'tsx', '--import', './bench/lib/service-probe.ts', main],
         cwd: REPO_ROOT,
         env: { ...spec.env, BENCH_PROBE_PORT: String(probePort) },
         ready: () => answers200(`http://127.0.0.1:${port}${readyPath}`),

@@ -40,7 +40,8 @@ async function inBatches<T, R>(items: T[], width: number, task: (item: T) => Pro
   return out;
 }
 
-async function createProduct(shop: ShopBackend, spec: { name: string; priceCents: number; stock: number }): Promise<string> {
+/** A product made through the gateway (as the admin), once the order service has learned its price. */
+export async function createProduct(shop: ShopBackend, spec: { name: string; priceCents: number; stock: number }): Promise<string> {
   const res = await shop.query(
     `mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }`,
     { i: { sku: `SKU-${randomUUID().slice(0, 8)}`, name: spec.name, priceCents: spec.priceCents, stockQuantity: spec.stock } },

@@ -5,6 +5,8 @@
  * `BENCH_PROBE_PORT`, what an in-process benchmark would read from the service's objects:
  *
  *   GET  /           counters as JSON (see ProbeCounters)
+ *   GET  /heap       heap and RSS after a full GC (see ProbeHeap; the cluster starts probed
+ *                    services with --expose-gc so the probe can force one)
  *   POST /profile/start
  *   POST /profile/stop?path=/abs/file.cpuprofile   (V8 CPU profile of this process, via the inspector)
  *
@@ -65,6 +67,24 @@ if (countSql) {
   };
 }
 
+/** This process's memory after garbage collection, so two readings differ by what stays reachable. */
+export interface ProbeHeap {
+  heapUsed: number;
+  rss: number;
+  /** False without --expose-gc: the figures then include whatever garbage had not been collected yet. */
+  afterGc: boolean;
+}
+
+async function settledHeap(): Promise<ProbeHeap> {
+  // Several rounds, a pause between: finalizers and weak callbacks free more on the next one.
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc?.();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const { heapUsed, rss } = process.memoryUsage();
+  return { heapUsed, rss, afterGc: !!globalThis.gc };
+}
+
 let gcMs = 0;
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) gcMs += e.duration;
@@ -99,6 +119,7 @@ if (port > 0) {
     const answer = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     (async () => {
       if (req.method === 'GET' && url.pathname === '/') return answer(200, snapshot());
+      if (req.method === 'GET' && url.pathname === '/heap') return answer(200, await settledHeap());
       if (req.method === 'POST' && url.pathname === '/profile/start') {
         profiler = new Session();
         profiler.connect();

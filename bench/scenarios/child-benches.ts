@@ -8,13 +8,13 @@ import { REPO_ROOT } from '../../lib/graphql/load-schema.js';
  * Scenario 6: the order-placement (issue 3) and subscription fan-out (issue 4) benchmarks, each
  * in a process of its own as their own commands run them, with shorter settings so the whole
  * suite stays near five minutes. Their full-length runs are `npm run bench:orders` and
- * `npm run bench:subscriptions`. The order benchmark starts its own cluster (each service a
- * process; over Postgres's Unix socket when BENCH_PG_SOCKET=1, which the child inherits) and exits
- * 1 when a target fails, 2 when it could not run.
+ * `npm run bench:subscriptions`. Each starts its own cluster (each service a process in production
+ * mode; the order benchmark over Postgres's Unix socket when BENCH_PG_SOCKET=1, which the child
+ * inherits) and exits 1 when a target fails, 2 when it could not run.
  */
 const SUITE_SETTINGS = {
   orders: { script: 'bench/orders.ts', args: ['--rate', '100', '--seconds', '10', '--settle', '20'], nodeArgs: [] as string[] },
-  subscriptions: { script: 'bench/subscriptions.ts', args: ['--sizes', '1000', '--events', '200', '--rate', '50', '--burst', '500', '--settle', '30'], nodeArgs: ['--expose-gc'] },
+  subscriptions: { script: 'bench/subscriptions.ts', args: ['--sizes', '1000', '--events', '200', '--rate', '50', '--burst', '500', '--settle', '30'], nodeArgs: [] as string[] },
 };
 
 export type ChildBenchName = keyof typeof SUITE_SETTINGS;
