@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -114,9 +114,13 @@ export function createSubgraphServer<Loaders>(opts: SubgraphServerOptions<Loader
         onUnexpected: (err) => opts.logger.error({ err }, 'unexpected error in resolver'),
       }),
     // No Apollo Studio here: inline traces would only cost CPU on every request.
+    // No cache hints either: no type or field has `@cacheControl`, so every answer is
+    // `cache-control: no-store`, and the gateway reads a missing header the same way (max-age 0).
+    // The plugin's per-field hook was the only one, so without it Apollo leaves resolvers unwrapped.
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
       requestLogPlugin(opts.logger),
       graphqlMetricsPlugin(metrics),
     ],

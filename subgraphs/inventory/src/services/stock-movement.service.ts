@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { mapRows } from '../../../../lib/db/read-rows.js';
 import { StockMovement, type MovementKind } from '../entities/stock-movement.entity.js';
 
 export interface MovementInput {
@@ -43,5 +44,5 @@ export async function findRecentMovements(
      order by p.position, m.created_at desc, m.id desc`,
     [[...productIds], first],
   );
-  return rows.map((row) => em.map(StockMovement, row));
+  return mapRows(em, StockMovement, rows);
 }

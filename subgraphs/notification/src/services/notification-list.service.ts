@@ -22,6 +22,7 @@ export async function listNotifications(em: EntityManager, args: NotificationLis
 
   const page = filtered();
   if (args.after) page.andWhere(olderThan(args.after));
-  const rows = await page.orderBy({ createdAt: 'desc', id: 'desc' }).limit(first + 1).getResultList();
+  // Plain rows, not managed entities: a page is only read (lib/db/read-rows.ts says why).
+  const rows = await page.orderBy({ createdAt: 'desc', id: 'desc' }).limit(first + 1).execute<Notification[]>('all');
   return toConnection(rows, first, createdAtKey, () => filtered().getCount());
 }

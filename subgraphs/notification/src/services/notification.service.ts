@@ -1,13 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { findRowsIn, mapRows } from '../../../../lib/db/read-rows.js';
 import { Notification } from '../entities/notification.entity.js';
 
 export function findNotificationsByIds(em: EntityManager, ids: readonly string[]): Promise<Notification[]> {
-  return em.find(Notification, { id: { $in: [...ids] } });
+  return findRowsIn(em, Notification, 'id', ids);
 }
 
 /** Every notification about these orders, oldest first, in one statement. */
 export function findNotificationsByOrderIds(em: EntityManager, orderIds: readonly string[]): Promise<Notification[]> {
-  return em.find(Notification, { orderId: { $in: [...orderIds] } }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  return findRowsIn(em, Notification, 'orderId', orderIds, { createdAt: 'asc', id: 'asc' });
 }
 
 /**
@@ -31,5 +32,5 @@ export async function findLatestNotificationsByCustomerIds(
        ) n`,
     [[...customerIds], first],
   );
-  return rows.map((row) => em.map(Notification, row));
+  return mapRows(em, Notification, rows);
 }

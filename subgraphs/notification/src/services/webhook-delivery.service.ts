@@ -1,5 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { findRowsIn } from '../../../../lib/db/read-rows.js';
 import { AppError, ErrorCode, notFound } from '../../../../lib/errors.js';
 import { pageSize, toConnection, type Connection } from '../../../../lib/pagination.js';
 import { Notification, type DeliveryStatus } from '../entities/notification.entity.js';
@@ -28,7 +29,8 @@ export async function listWebhookDeliveries(em: EntityManager, args: WebhookDeli
   };
   const page = filtered();
   if (args.after) page.andWhere(olderThan(args.after));
-  const rows = await page.orderBy({ createdAt: 'desc', id: 'desc' }).limit(first + 1).getResultList();
+  // Plain rows, not managed entities: a page is only read (lib/db/read-rows.ts says why).
+  const rows = await page.orderBy({ createdAt: 'desc', id: 'desc' }).limit(first + 1).execute<WebhookDelivery[]>('all');
   return toConnection(rows, first, createdAtKey, () => filtered().getCount());
 }
 
@@ -38,7 +40,7 @@ export function findWebhookDelivery(em: EntityManager, id: string): Promise<Webh
 
 /** The attempts of these deliveries, each delivery's in the order they were made, in one statement. */
 export function findAttemptsByDeliveryIds(em: EntityManager, ids: readonly string[]): Promise<WebhookDeliveryAttempt[]> {
-  return em.find(WebhookDeliveryAttempt, { deliveryId: { $in: [...ids] } }, { orderBy: { deliveryId: 'asc', attemptNumber: 'asc' } });
+  return findRowsIn(em, WebhookDeliveryAttempt, 'deliveryId', ids, { deliveryId: 'asc', attemptNumber: 'asc' });
 }
 
 /** Closes the still-PENDING deliveries matching `where` as FAILED with `reason`, and their notifications with them. */

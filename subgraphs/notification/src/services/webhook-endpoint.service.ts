@@ -1,5 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { findRows, findRowsIn } from '../../../../lib/db/read-rows.js';
 import { AppError, badInput, ErrorCode, notFound } from '../../../../lib/errors.js';
 import { WebhookEndpoint } from '../entities/webhook-endpoint.entity.js';
 import { checkPublicHost } from '../webhooks/address-guard.js';
@@ -12,12 +13,12 @@ import { failPendingDeliveries } from './webhook-delivery.service.js';
  * needs to see those to turn them back on.
  */
 export function listWebhookEndpoints(em: EntityManager): Promise<WebhookEndpoint[]> {
-  return em.find(WebhookEndpoint, { deletedAt: null }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  return findRows(em, WebhookEndpoint, { deletedAt: null }, { orderBy: { createdAt: 'asc', id: 'asc' } });
 }
 
 /** Deleted ones too: a delivery keeps pointing at the endpoint it went to. */
 export function findWebhookEndpointsByIds(em: EntityManager, ids: readonly string[]): Promise<WebhookEndpoint[]> {
-  return em.find(WebhookEndpoint, { id: { $in: [...ids] } });
+  return findRowsIn(em, WebhookEndpoint, 'id', ids);
 }
 
 export interface RegisterWebhookInput {

@@ -1,5 +1,6 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { findRows, findRowsIn } from '../../../../lib/db/read-rows.js';
 import { recordEvent, type EventCause } from '../../../../lib/events/record-event.js';
 import { z } from 'zod';
 import type { Role } from '../../../../lib/auth/identity.js';
@@ -85,7 +86,7 @@ export async function ensureAdmin(em: EntityManager, admin: { email: string; pas
 }
 
 export function findCustomersByIds(em: EntityManager, ids: readonly string[]): Promise<Customer[]> {
-  return em.find(Customer, { id: { $in: [...ids] } });
+  return findRowsIn(em, Customer, 'id', ids);
 }
 
 export interface CustomerListArgs {
@@ -107,6 +108,6 @@ export async function listCustomers(em: EntityManager, args: CustomerListArgs): 
         return { $and: [where, { $or: [{ createdAt: { $lt: createdAt } }, { createdAt, id: { $lt: id } }] }] };
       })()
     : where;
-  const rows = await em.find(Customer, page, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: first + 1 });
+  const rows = await findRows(em, Customer, page, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: first + 1 });
   return toConnection(rows, first, (c) => [c.createdAt.toISOString(), c.id], () => em.count(Customer, where));
 }

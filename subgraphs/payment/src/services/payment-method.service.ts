@@ -1,4 +1,5 @@
 import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
+import { findRows, findRowsIn } from '../../../../lib/db/read-rows.js';
 import { notFound } from '../../../../lib/errors.js';
 import { recordEvent, type EventCause } from '../../../../lib/events/record-event.js';
 import { PaymentMethod } from '../entities/payment-method.entity.js';
@@ -10,7 +11,8 @@ export function findActivePaymentMethodsByCustomerIds(
   em: EntityManager,
   customerIds: readonly string[],
 ): Promise<PaymentMethod[]> {
-  return em.find(
+  return findRows(
+    em,
     PaymentMethod,
     { customerId: { $in: [...customerIds] }, removedAt: null },
     { orderBy: { createdAt: 'asc', id: 'asc' } },
@@ -19,7 +21,7 @@ export function findActivePaymentMethodsByCustomerIds(
 
 /** Removed methods included: a past payment still shows the card it was charged to. */
 export function findPaymentMethodsByIds(em: EntityManager, ids: readonly string[]): Promise<PaymentMethod[]> {
-  return em.find(PaymentMethod, { id: { $in: [...ids] } });
+  return findRowsIn(em, PaymentMethod, 'id', ids);
 }
 
 /**

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { findRowsIn } from '../../../../lib/db/read-rows.js';
 import { Payment, type PaymentStatus } from '../entities/payment.entity.js';
 
 /** At most one payment per order id (the column is unique); orders without one are simply absent. */
 export function findPaymentsByOrderIds(em: EntityManager, orderIds: readonly string[]): Promise<Payment[]> {
-  return em.find(Payment, { orderId: { $in: [...orderIds] } });
+  return findRowsIn(em, Payment, 'orderId', orderIds);
 }
 
 export function findPaymentsByIds(em: EntityManager, ids: readonly string[]): Promise<Payment[]> {
-  return em.find(Payment, { id: { $in: [...ids] } });
+  return findRowsIn(em, Payment, 'id', ids);
 }
 
 /**

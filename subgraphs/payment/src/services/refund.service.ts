@@ -1,4 +1,5 @@
 import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
+import { findRowsIn } from '../../../../lib/db/read-rows.js';
 import { AppError, badInput, ErrorCode, notFound } from '../../../../lib/errors.js';
 import type { EventData } from '../../../../lib/events/contracts/index.js';
 import type { EventEnvelope } from '../../../../lib/events/envelope.js';
@@ -11,7 +12,7 @@ import { isRefundable, paymentIdForOrder } from './payment.service.js';
 
 /** Refunds of each payment, in the order they were made. */
 export function findRefundsByPaymentIds(em: EntityManager, paymentIds: readonly string[]): Promise<Refund[]> {
-  return em.find(Refund, { paymentId: { $in: [...paymentIds] } }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  return findRowsIn(em, Refund, 'paymentId', paymentIds, { createdAt: 'asc', id: 'asc' });
 }
 
 const MAX_REASON_LENGTH = 500;
