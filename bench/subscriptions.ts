@@ -3,7 +3,12 @@
  * one gateway, one connection each, every one following its own order with `orderStatusChanged`;
  * then `order.status_changed` events for those orders published on the bus, in two phases:
  * - steady: M events at a fixed rate, each for another subscriber (latency at a sustained load);
- * - burst: one event for each of B subscribers, all published at once (fan-out of a spike).
+ *   300/s by default: DESIGN.md's 100 orders/s, each changing status about three times. The
+ *   issue's targets (100% delivered, p99 ≤ 100 ms at 1,000 subscribers, ≤ 500 ms at 10,000) are
+ *   judged on this stream;
+ * - burst: one event for each of B subscribers, all published at once (fan-out of a spike). Every
+ *   one must be delivered, but its latency is reported, not judged: B events due at the same instant
+ *   cannot all arrive sooner than B times the CPU one costs, whatever the target.
  * It reports delivery, event → client latency (from the moment each event was due to be published
  * to its receipt by the client), the gateway process's CPU per event (all its threads, and its main
  * thread alone: its event loop), that of the processes beside it (subgraphs, Postgres, NATS), the
@@ -50,8 +55,8 @@ const { values: flags } = parseArgs({
   options: {
     sizes: { type: 'string', default: '1000,10000' },
     selection: { type: 'string', default: 'resolved' },
-    events: { type: 'string', default: '400' },
-    rate: { type: 'string', default: '50' },
+    events: { type: 'string', default: '1500' },
+    rate: { type: 'string', default: '300' },
     burst: { type: 'string', default: '500' },
     concurrency: { type: 'string', default: '100' },
     settle: { type: 'string', default: '60' },
@@ -238,7 +243,8 @@ async function run(backend: SubscriptionBackend, children: Children, selection: 
     errors,
     incompleteMessages: report.incomplete,
     sampleErrors: [...opened.sampleErrors, ...report.sampleErrors].slice(0, 5),
-    pass: delivered && errors === 0 && report.incomplete === 0 && [steadyResult, burstResult].every((p) => p.events === 0 || (p.latencyMs.p99 ?? Infinity) <= TARGET_P99_MS(n)),
+    // The burst must be delivered whole (`delivered`); only the steady stream has a latency target.
+    pass: delivered && errors === 0 && report.incomplete === 0 && (steadyResult.events === 0 || (steadyResult.latencyMs.p99 ?? Infinity) <= TARGET_P99_MS(n)),
   };
 }
 

@@ -53,8 +53,13 @@ export interface RunResult {
   pass: boolean;
 }
 
-const phaseVerdict = (r: RunResult, p: PhaseResult) =>
-  p.events === 0 ? '-' : p.deliveryRatio === 1 && (p.latencyMs.p99 ?? Infinity) <= TARGET_P99_MS(r.subscribers) ? 'PASS' : 'FAIL';
+/** The steady stream is held to the latency target; a burst only to delivering every event (see bench/subscriptions.ts). */
+const phaseVerdict = (r: RunResult, p: PhaseResult, phase: 'steady' | 'burst') => {
+  if (p.events === 0) return '-';
+  if (p.deliveryRatio !== 1) return 'FAIL';
+  if (phase === 'burst') return 'delivered';
+  return (p.latencyMs.p99 ?? Infinity) <= TARGET_P99_MS(r.subscribers) ? 'PASS' : 'FAIL';
+};
 
 export function formatTable(results: RunResult[]): string {
   const ms = (v: number | null) => (v === null ? '-' : v.toFixed(1));
@@ -72,7 +77,7 @@ export function formatTable(results: RunResult[]): string {
         ms(p.latencyMs.p50),
         ms(p.latencyMs.p99),
         ms(p.latencyMs.max),
-        `≤ ${TARGET_P99_MS(r.subscribers)}`,
+        name === 'steady' ? `≤ ${TARGET_P99_MS(r.subscribers)}` : '-',
         String(p.throughputPerSecond),
         String(p.gatewayQueries),
         p.gatewayQueries ? (p.gatewayBatchedOrders / p.gatewayQueries).toFixed(1) : '-',
@@ -81,7 +86,7 @@ export function formatTable(results: RunResult[]): string {
         p.mainThreadCpuMsPerEvent === null ? '-' : p.mainThreadCpuMsPerEvent.toFixed(2),
         `${r.heapPerConnectionKb} KB`,
         `${r.rssPerConnectionKb} KB`,
-        phaseVerdict(r, p),
+        phaseVerdict(r, p, name),
       ];
     }),
   );

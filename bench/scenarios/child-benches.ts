@@ -14,7 +14,7 @@ import { REPO_ROOT } from '../../lib/graphql/load-schema.js';
  */
 const SUITE_SETTINGS = {
   orders: { script: 'bench/orders.ts', args: ['--rate', '100', '--seconds', '10', '--settle', '20'], nodeArgs: [] as string[] },
-  subscriptions: { script: 'bench/subscriptions.ts', args: ['--sizes', '1000', '--events', '200', '--rate', '50', '--burst', '500', '--settle', '30'], nodeArgs: [] as string[] },
+  subscriptions: { script: 'bench/subscriptions.ts', args: ['--sizes', '1000', '--events', '900', '--rate', '300', '--burst', '500', '--settle', '30'], nodeArgs: [] as string[] },
 };
 
 export type ChildBenchName = keyof typeof SUITE_SETTINGS;
