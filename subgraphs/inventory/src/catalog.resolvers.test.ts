@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityHeaders, IdentityHeader, type Identity } from '../../../lib/auth/identity.js';
-import { dropDatabase } from '../../../lib/db/database.js';
-import { initOrm, migrate, type Orm } from '../../../lib/db/orm.js';
 import { loadSubgraphTypeDefs } from '../../../lib/graphql/load-schema.js';
 import { createLogger } from '../../../lib/logger.js';
 import { createSubgraphServer, type SubgraphServer } from '../../../lib/subgraph/subgraph-server.js';
 import { postGraphQL } from '../../../lib/testing/graphql-client.js';
-import { testDatabaseUrl } from '../../../lib/testing/test-databases.js';
+import { useTestDatabase } from '../../../lib/testing/test-orm.js';
 import { ormOptions } from './db.js';
 import { Product } from './entities/product.entity.js';
 import { createLoaders } from './loaders.js';
@@ -18,18 +16,15 @@ import { resolvers } from './resolvers/index.js';
  * server is built as the app builds it, minus the event bus, which these resolvers do not touch.
  */
 
-const url = testDatabaseUrl('inventory_graphql');
 const SECRET = 'inventory-test-gateway-secret';
 const admin: Identity = { customerId: randomUUID(), role: 'ADMIN' };
 const customer: Identity = { customerId: randomUUID(), role: 'CUSTOMER' };
 
-let db: Orm;
+const db = useTestDatabase('inventory_graphql', ormOptions);
 let server: SubgraphServer;
 let endpoint: string;
 
 beforeAll(async () => {
-  db = await initOrm(ormOptions({ databaseUrl: url, createDatabase: true }));
-  await migrate(db.orm);
   server = createSubgraphServer({
     name: 'inventory',
     typeDefs: loadSubgraphTypeDefs('inventory'),
@@ -45,8 +40,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
-  await db?.orm.close();
-  await dropDatabase(url);
 });
 
 const gql = (query: string, variables: Record<string, unknown>, identity: Identity | null) =>

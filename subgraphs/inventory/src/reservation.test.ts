@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropDatabase } from '../../../lib/db/database.js';
-import { initOrm, migrate, type Orm } from '../../../lib/db/orm.js';
+import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../lib/errors.js';
 import { EVENTS, type EventData, type EventType } from '../../../lib/events/contracts/index.js';
 import { EnvelopeSchema, type EventEnvelope } from '../../../lib/events/envelope.js';
-import { testDatabaseUrl } from '../../../lib/testing/test-databases.js';
+import { useTestDatabase } from '../../../lib/testing/test-orm.js';
 import { ormOptions } from './db.js';
 import { Product } from './entities/product.entity.js';
 import { StockMovement } from './entities/stock-movement.entity.js';
@@ -16,18 +14,7 @@ import { createLoaders } from './loaders.js';
 import { adjustStock, createProduct, updateProduct } from './services/catalog.service.js';
 import { commitOrder, releaseOrder, reserveOrder } from './services/reservation.service.js';
 
-const url = testDatabaseUrl('inventory');
-let db: Orm;
-
-beforeAll(async () => {
-  db = await initOrm(ormOptions({ databaseUrl: url, createDatabase: true }));
-  await migrate(db.orm);
-});
-
-afterAll(async () => {
-  await db?.orm.close();
-  await dropDatabase(url);
-});
+const db = useTestDatabase('inventory', ormOptions);
 
 const fork = () => db.orm.em.fork() as EntityManager;
 

@@ -2,10 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Identity } from '../../../lib/auth/identity.js';
-import { DEFAULT_DATABASE_URL } from '../../../lib/config.js';
-import { databaseUrl, dropDatabase } from '../../../lib/db/database.js';
-import { initOrm, migrate, type Orm } from '../../../lib/db/orm.js';
 import { ErrorCode } from '../../../lib/errors.js';
+import { useTestDatabase } from '../../../lib/testing/test-orm.js';
 import { createNotificationApp, type NotificationApp } from './app.js';
 import { loadNotificationConfig } from './config.js';
 import { ormOptions } from './db.js';
@@ -14,7 +12,6 @@ import { WebhookEndpoint } from './entities/webhook-endpoint.entity.js';
 import { createLoaders } from './loaders.js';
 import { listNotifications } from './services/notification-list.service.js';
 
-const url = databaseUrl(DEFAULT_DATABASE_URL, `t_notification_${randomBytes(6).toString('hex')}`);
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 
 const customers = Array.from({ length: 50 }, () => randomUUID());
@@ -57,20 +54,18 @@ function seed(em: EntityManager): void {
 const newestFirst = (a: Notification, b: Notification) => b.createdAt.getTime() - a.createdAt.getTime() || (b.id < a.id ? -1 : 1);
 const ids = (rows: Notification[]) => rows.map((n) => n.id);
 
-let db: Orm;
+const db = useTestDatabase('notification', ormOptions);
 let app: NotificationApp;
 let endpoint: string;
 const gatewaySecret = 'test-notification-secret';
 
 beforeAll(async () => {
-  db = await initOrm(ormOptions({ databaseUrl: url, createDatabase: true }));
-  await migrate(db.orm);
   const em = db.orm.em.fork() as EntityManager;
   seed(em);
   await em.flush();
   app = await createNotificationApp(
     loadNotificationConfig({
-      NOTIFICATION_DATABASE_URL: url,
+      NOTIFICATION_DATABASE_URL: db.url,
       NOTIFICATION_PORT: '0',
       NOTIFICATION_GATEWAY_SECRET: gatewaySecret,
       LOG_LEVEL: 'silent',
@@ -84,8 +79,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.messaging?.bus?.deleteStreams();
   await app?.stop();
-  await db?.orm.close();
-  await dropDatabase(url);
 });
 
 describe('loaders', () => {

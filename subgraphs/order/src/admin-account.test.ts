@@ -1,25 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropDatabase } from '../../../lib/db/database.js';
-import { initOrm, migrate, type Orm } from '../../../lib/db/orm.js';
-import { testDatabaseUrl } from '../../../lib/testing/test-databases.js';
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../../../lib/testing/test-orm.js';
 import { ormOptions } from './db.js';
 import { Customer } from './entities/customer.entity.js';
 import { ensureAdmin } from './services/customer.service.js';
 
-const url = testDatabaseUrl('order_admin');
-let db: Orm;
+const db = useTestDatabase('order_admin', ormOptions, { dbPoolMax: 4 });
 const fork = () => db.orm.em.fork() as EntityManager;
-
-beforeAll(async () => {
-  db = await initOrm({ ...ormOptions({ databaseUrl: url, createDatabase: true }), poolMax: 4 });
-  await migrate(db.orm);
-});
-
-afterAll(async () => {
-  await db?.orm.close();
-  await dropDatabase(url);
-});
 
 describe('the admin account created at start-up', () => {
   it('is created once when several replicas start at the same moment, and every one of them gets it', async () => {

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropDatabase } from '../../../lib/db/database.js';
-import { initOrm, migrate, type Orm } from '../../../lib/db/orm.js';
+import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../lib/errors.js';
 import { EVENTS, type EventData, type EventType } from '../../../lib/events/contracts/index.js';
 import { EnvelopeSchema, type EventEnvelope } from '../../../lib/events/envelope.js';
 import type { EventHandler } from '../../../lib/events/handlers.js';
 import { OutboxEvent } from '../../../lib/events/outbox-event.entity.js';
-import { testDatabaseUrl } from '../../../lib/testing/test-databases.js';
+import { useTestDatabase } from '../../../lib/testing/test-orm.js';
 import { ormOptions } from './db.js';
 import { PaymentMethod } from './entities/payment-method.entity.js';
 import { PaymentTransaction } from './entities/payment-transaction.entity.js';
@@ -20,12 +18,11 @@ import { validateCard, type CardInput } from './services/card-validation.js';
 import { addPaymentMethod, removePaymentMethod } from './services/payment-method.service.js';
 import { refundPayment } from './services/refund.service.js';
 
-const url = testDatabaseUrl('payment');
 const processor = new TestCardProcessor();
 // Short waits keep the suite fast; the policy's shape (three transient retries) is the default's.
 const handlers = paymentEventHandlers(processor, { transientDelaysMs: [5, 10, 20] });
 const nextYear = new Date().getUTCFullYear() + 1;
-let db: Orm;
+const db = useTestDatabase('payment', ormOptions, { dbPoolMax: 4 });
 
 const fork = () => db.orm.em.fork() as EntityManager;
 const request = () => ({ requestId: randomUUID() });
@@ -108,16 +105,6 @@ async function rejectionOf(promise: Promise<unknown>): Promise<AppError> {
   if (err instanceof AppError) return err;
   throw err;
 }
-
-beforeAll(async () => {
-  db = await initOrm({ ...ormOptions({ databaseUrl: url, createDatabase: true }), poolMax: 4 });
-  await migrate(db.orm);
-});
-
-afterAll(async () => {
-  await db?.orm.close();
-  await dropDatabase(url);
-});
 
 describe('card validation', () => {
   const card = (over: Partial<CardInput>): CardInput => ({ cardNumber: TEST_CARDS.succeeds, expMonth: 12, expYear: nextYear, cvc: '123', ...over });

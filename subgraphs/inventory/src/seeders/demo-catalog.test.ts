@@ -1,30 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { dropDatabase } from '../../../../lib/db/database.js';
-import { initOrm, migrate, type Orm } from '../../../../lib/db/orm.js';
+import { expect, it } from 'vitest';
 import type { SubgraphApp } from '../../../../lib/subgraph/subgraph-app.js';
-import { testDatabaseUrl } from '../../../../lib/testing/test-databases.js';
+import { useTestDatabase } from '../../../../lib/testing/test-orm.js';
 import { loadInventoryConfig } from '../config.js';
 import { ormOptions } from '../db.js';
 import { Product } from '../entities/product.entity.js';
 import { DEMO_CATALOG, demoProductId, seedInventory } from './demo-catalog.js';
 
-const url = testDatabaseUrl('inventory_seed');
-let db: Orm;
-
-beforeAll(async () => {
-  db = await initOrm(ormOptions({ databaseUrl: url, createDatabase: true }));
-  await migrate(db.orm);
-});
-
-afterAll(async () => {
-  await db?.orm.close();
-  await dropDatabase(url);
-});
+const db = useTestDatabase('inventory_seed', ormOptions);
 
 it('creates the catalog through the catalog service once, with stable ids and one product_created event each', async () => {
   // The seeder only uses the app's ORM.
-  const app = { db } as SubgraphApp;
+  const app = { db: { orm: db.orm, sql: db.sql } } as SubgraphApp;
   const config = loadInventoryConfig({});
   const first = await seedInventory(app, config);
   expect(first).toEqual([`created ${DEMO_CATALOG.length} demo products (2 of them out of stock)`]);

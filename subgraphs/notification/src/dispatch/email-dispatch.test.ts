@@ -3,10 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { dropDatabase } from '../../../../lib/db/database.js';
-import { initOrm, migrate, type Orm } from '../../../../lib/db/orm.js';
+import { initOrm, type Orm } from '../../../../lib/db/orm.js';
 import { createLogger } from '../../../../lib/logger.js';
-import { testDatabaseUrl } from '../../../../lib/testing/test-databases.js';
+import { useTestDatabase } from '../../../../lib/testing/test-orm.js';
 import { startSmtpCatcher, type SmtpCatcher } from '../../../../scripts/start/smtp-catcher.js';
 import { ormOptions } from '../db.js';
 import { Mailer } from '../email/mailer.js';
@@ -14,9 +13,8 @@ import { Notification } from '../entities/notification.entity.js';
 import { claimDueEmails } from './claim-due.js';
 import { EmailDispatch } from './email-dispatch.js';
 
-const url = testDatabaseUrl('notification_dispatch');
 const logger = createLogger('test', 'silent');
-let db: Orm;
+const db = useTestDatabase('notification_dispatch', ormOptions);
 /** A second connection pool on the same database: another replica of the service. */
 let replica: Orm;
 let catcher: SmtpCatcher;
@@ -54,17 +52,13 @@ async function drain(...dispatches: EmailDispatch[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  db = await initOrm(ormOptions({ databaseUrl: url, createDatabase: true }));
-  await migrate(db.orm);
-  replica = await initOrm(ormOptions({ databaseUrl: url, createDatabase: false }));
+  replica = await initOrm(ormOptions({ databaseUrl: db.url, createDatabase: false }));
   catcher = await startSmtpCatcher({ smtpPort: 0, httpPort: 0 });
 });
 
 afterAll(async () => {
   await catcher?.stop();
   await replica?.orm.close();
-  await db?.orm.close();
-  await dropDatabase(url);
 });
 
 beforeEach(async () => {

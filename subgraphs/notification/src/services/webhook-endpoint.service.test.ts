@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropDatabase } from '../../../../lib/db/database.js';
-import { initOrm, migrate, type Orm } from '../../../../lib/db/orm.js';
+import { describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../../../lib/events/envelope.js';
 import { ErrorCode } from '../../../../lib/errors.js';
-import { testDatabaseUrl } from '../../../../lib/testing/test-databases.js';
+import { useTestDatabase } from '../../../../lib/testing/test-orm.js';
 import { ormOptions } from '../db.js';
 import { Notification } from '../entities/notification.entity.js';
 import { WebhookDelivery } from '../entities/webhook-delivery.entity.js';
@@ -13,8 +11,7 @@ import { queueWebhooks } from './queue-webhooks.js';
 import { failPendingDeliveries, redeliverWebhook } from './webhook-delivery.service.js';
 import { deleteWebhook, registerWebhook } from './webhook-endpoint.service.js';
 
-const url = testDatabaseUrl('notification_webhooks');
-let db: Orm;
+const db = useTestDatabase('notification_webhooks', ormOptions);
 const em = () => db.orm.em.fork() as EntityManager;
 const allow = { allowPrivateUrls: true };
 
@@ -25,16 +22,6 @@ function event(type: string, data: object = { orderId: randomUUID() }): EventEnv
 
 /** Queues an event the way the consumer does: inside one transaction. */
 const queue = (e: EventEnvelope) => em().transactional((tx) => queueWebhooks(tx as EntityManager, e));
-
-beforeAll(async () => {
-  db = await initOrm(ormOptions({ databaseUrl: url, createDatabase: true }));
-  await migrate(db.orm);
-});
-
-afterAll(async () => {
-  await db?.orm.close();
-  await dropDatabase(url);
-});
 
 describe('registerWebhook', () => {
   it('returns a Standard Webhooks secret once and stores the URL normalised', async () => {
