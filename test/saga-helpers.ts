@@ -1,46 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { TestStack } from '../lib/testing/stack.js';
+import { addCard as addCardVia, CARDS, createProduct as createProductVia, stackBackend } from '../lib/testing/shop.js';
 import { waitFor } from '../lib/testing/wait.js';
 import { Order } from '../subgraphs/order/src/entities/order.entity.js';
-import { PaymentMethodRef } from '../subgraphs/order/src/entities/payment-method-ref.entity.js';
-import { ProductPrice } from '../subgraphs/order/src/entities/product-price.entity.js';
 
-export const CARDS = {
-  ok: '4242424242424242',
-  declined: '4000000000000002',
-  insufficientFunds: '4000000000009995',
-};
+export { CARDS } from '../lib/testing/shop.js';
 
 export const FINAL = ['PAID', 'FAILED', 'CANCELLED', 'DELIVERED'];
 
 /** Creates a product through the gateway as admin, and waits until the order service can price it. */
 export async function createProduct(stack: TestStack, spec: { name: string; priceCents: number; stock: number }): Promise<{ id: string }> {
-  const res = await stack.query(
-    `mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }`,
-    { i: { sku: `SKU-${randomUUID().slice(0, 8)}`, name: spec.name, priceCents: spec.priceCents, stockQuantity: spec.stock } },
-    await stack.adminToken(),
-  );
-  if (!res.data) throw new Error(`createProduct failed: ${JSON.stringify(res.errors)}`);
-  const id = res.data.createProduct.id as string;
-  await waitFor(`the order service's price of ${spec.name}`, async () =>
-    (await stack.subgraphs.order.db.orm.em.fork().findOne(ProductPrice, { productId: id })) ? true : undefined,
-  );
-  return { id };
+  return { id: await createProductVia(stackBackend(stack), spec) };
 }
 
 /** Adds a card for the token's customer, and waits until the order service knows it is theirs. */
-export async function addCard(stack: TestStack, token: string, cardNumber = CARDS.ok): Promise<string> {
-  const res = await stack.query(
-    `mutation($i: AddPaymentMethodInput!) { addPaymentMethod(input: $i) { id last4 } }`,
-    { i: { cardNumber, expMonth: 12, expYear: new Date().getUTCFullYear() + 3, cvc: '123' } },
-    token,
-  );
-  if (!res.data) throw new Error(`addPaymentMethod failed: ${JSON.stringify(res.errors)}`);
-  const id = res.data.addPaymentMethod.id as string;
-  await waitFor('the order service to learn the card', async () =>
-    (await stack.subgraphs.order.db.orm.em.fork().findOne(PaymentMethodRef, id)) ? true : undefined,
-  );
-  return id;
+export function addCard(stack: TestStack, token: string, cardNumber = CARDS.ok): Promise<string> {
+  return addCardVia(stackBackend(stack), token, cardNumber);
 }
 
 export async function placeOrder(

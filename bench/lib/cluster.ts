@@ -12,7 +12,7 @@ import { newRunId, overUnixSocket, testDatabaseUrl, TEST_SERVER_URL } from '../.
 import { REPO_ROOT } from '../../lib/graphql/load-schema.js';
 import { answers200, freePort, ManagedProcess, RunLog, tsxService } from '../../test/faults/processes.js';
 import type { ProbeCounters, ProbeHeap } from './service-probe.js';
-import type { ShopBackend } from './seed-shop.js';
+import type { ShopBackend } from '../../lib/testing/shop.js';
 
 /** A process of the cluster and where it serves GraphQL. */
 export interface Endpoint {

@@ -4,7 +4,7 @@ import { startStack, type TestStack } from '../../lib/testing/stack.js';
 import { BenchCluster } from './cluster.js';
 import { countTransactions, snapshotClusterPipeline, snapshotPipeline, type PipelineSnapshot } from './pipeline-counters.js';
 import { processCpuMs } from './process-cpu.js';
-import type { ShopBackend } from './seed-shop.js';
+import type { ShopBackend } from '../../lib/testing/shop.js';
 import { mainThreadCpuMs } from './thread-cpu.js';
 
 /** Cumulative CPU readings of one process (difference two to get a window's). */

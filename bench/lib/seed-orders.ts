@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '../../lib/testing/wait.js';
 import { ORDERS_PAGE } from './queries.js';
-import type { ShopBackend, Shopper } from './seed-shop.js';
+import type { ShopBackend } from '../../lib/testing/shop.js';
+import type { Shopper } from './seed-shop.js';
 
 /**
  * Places `count` orders for one shopper through the gateway and waits until the saga has settled

@@ -4,7 +4,7 @@ import { startStack } from '../../lib/testing/stack.js';
 import { BenchCluster } from './cluster.js';
 import { cpuByCommand } from './machine-cpu.js';
 import { processCpuMs } from './process-cpu.js';
-import { stackBackend } from './seed-shop.js';
+import { stackBackend } from '../../lib/testing/shop.js';
 import type { SeedTarget } from './subscription-seed.js';
 import { mainThreadCpuMs } from './thread-cpu.js';
 

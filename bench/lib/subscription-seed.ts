@@ -3,7 +3,7 @@ import pg from 'pg';
 import { createTokenSigner } from '../../lib/auth/jwt.js';
 import type { Env } from '../../lib/config.js';
 import { loadGatewayConfig } from '../../gateway/src/config.js';
-import { createProduct, type ShopBackend } from './seed-shop.js';
+import { createProduct, type ShopBackend } from '../../lib/testing/shop.js';
 
 export interface Subscriber {
   customerId: string;
