@@ -34,9 +34,9 @@
  * another child process (bench/lib/subscription-clients.ts). Exit 0 when every target is met, 1
  * when one is not, 2 when the benchmark could not run.
  *
- *   npm run bench:subscriptions -- [--sizes 1000,10000] [--selection resolved] [--events 400] [--rate 50] [--burst 500] [--in-process]
+ *   npm run bench:subscriptions -- [--sizes 1000,10000] [--selection resolved] [--events 1500] [--rate 300] [--burst 500] [--in-process]
  *
- * A quick run (a minute or two): --sizes 1000 --events 200 --burst 1000.
+ * A quick run (under a minute): --sizes 1000 --events 900 --burst 500.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
