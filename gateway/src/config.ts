@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { booleanFromEnv, DEFAULT_PORTS, envName, parseEnv, SUBGRAPH_NAMES, type Env, type SubgraphName } from '../../lib/config.js';
 import { REPO_ROOT } from '../../lib/graphql/load-schema.js';
+import { BATCHES_IN_FLIGHT } from './subscriptions/order-batcher.js';
 
 /** The gateway's settings, parsed once from the environment. */
 export function loadGatewayConfig(env: Env) {
@@ -81,7 +82,7 @@ export function loadGatewayConfig(env: Env) {
         maxPerConnection: z.coerce.number().int().positive(),
         /** Ping interval; a socket that misses a pong for as long is dropped. 0 turns pings off. */
         keepAliveMs: z.coerce.number().int().nonnegative(),
-        /** Operations the gateway runs at once to re-resolve subscription events; the rest wait their turn. */
+        /** Batched operations the gateway runs at once to resolve subscription states; the rest queue and batch. */
         resolveConcurrency: z.coerce.number().int().positive(),
       }),
       subgraphs: z.object(Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, subgraph])) as Record<SubgraphName, typeof subgraph>),
@@ -119,7 +120,7 @@ export function loadGatewayConfig(env: Env) {
       subscriptions: {
         maxPerConnection: env.GATEWAY_WS_MAX_SUBSCRIPTIONS ?? 20,
         keepAliveMs: env.GATEWAY_WS_KEEPALIVE_MS ?? 12_000,
-        resolveConcurrency: env.GATEWAY_SUBSCRIPTION_RESOLVE_CONCURRENCY ?? 32,
+        resolveConcurrency: env.GATEWAY_SUBSCRIPTION_RESOLVE_CONCURRENCY ?? BATCHES_IN_FLIGHT,
       },
       subgraphs: Object.fromEntries(
         SUBGRAPH_NAMES.map((n) => [

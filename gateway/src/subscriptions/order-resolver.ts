@@ -7,7 +7,6 @@ import { OrderBatchOperations, type OrderData, type OrderRead } from './order-ba
 import { OrderBatcher } from './order-batcher.js';
 import type { OrderStatusEvent } from './order-event-dispatcher.js';
 import type { OrderQuery } from './operation-rewrite.js';
-import { Semaphore } from './semaphore.js';
 import { readerFor, SHARED_READER } from './shared-reader.js';
 
 /** Runs an operation through the gateway (Apollo's `executeOperation`): plugins, limits, formatError and all. */
@@ -29,20 +28,20 @@ const FAILURE_STATUSES = new Set(['FAILED', 'CANCELLED']);
  * Bounded in concurrency so a burst of events queues here instead of flooding the subgraphs.
  */
 export class OrderResolver {
-  private readonly limiter: Semaphore;
   private readonly batcher: OrderBatcher;
 
   constructor(
     private readonly executeOperation: ExecuteOperation,
     private readonly apiSchema: () => GraphQLSchema,
+    /** Operations in flight at once (OrderBatcher's `maxInFlight`); every read goes through the batcher. */
     concurrency: number,
     limits: OperationLimits,
   ) {
-    this.limiter = new Semaphore(concurrency);
     this.batcher = new OrderBatcher(
-      (request, reader) => this.limiter.run(() => this.executeOperation(request, { identity: reader, requestId: randomUUID() })),
+      (request, reader) => this.executeOperation(request, { identity: reader, requestId: randomUUID() }),
       new OrderBatchOperations(limits),
       apiSchema,
+      concurrency,
     );
   }
 
