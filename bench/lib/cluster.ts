@@ -7,12 +7,12 @@ import { envName, SUBGRAPH_NAMES, type SubgraphName } from '../../lib/config.js'
 import { EventBus } from '../../lib/events/bus.js';
 import { createLogger } from '../../lib/logger.js';
 import { bearer, postGraphQL, type GraphQLResponse } from '../../lib/testing/graphql-client.js';
+import { REPO_ROOT } from '../../lib/graphql/load-schema.js';
+import type { ShopBackend } from '../../lib/testing/shop.js';
 import { dropAll, migrateAll } from '../../lib/testing/subgraph-databases.js';
 import { newRunId, overUnixSocket, testDatabaseUrl, TEST_SERVER_URL } from '../../lib/testing/test-databases.js';
-import { REPO_ROOT } from '../../lib/graphql/load-schema.js';
 import { answers200, freePort, ManagedProcess, RunLog, tsxService } from '../../test/faults/processes.js';
 import type { ProbeCounters, ProbeHeap } from './service-probe.js';
-import type { ShopBackend } from '../../lib/testing/shop.js';
 
 /** A process of the cluster and where it serves GraphQL. */
 export interface Endpoint {
@@ -256,6 +256,12 @@ export class BenchCluster implements ShopBackend {
     const res = await fetch(e.probeUrl);
     if (!res.ok) throw new Error(`${e.name}'s probe answered ${res.status}`);
     return (await res.json()) as ProbeCounters;
+  }
+
+  /** SQL statements each subgraph has sent while serving GraphQL requests, so far (`probe: true`). */
+  async requestSql(): Promise<Record<SubgraphName, number>> {
+    const counts = await Promise.all(SUBGRAPH_NAMES.map(async (n) => (await this.probe(this.subgraphs[n])).requestStatements ?? 0));
+    return Object.fromEntries(SUBGRAPH_NAMES.map((n, i) => [n, counts[i]])) as Record<SubgraphName, number>;
   }
 
   /** One service's heap and RSS after a forced full GC (`probe: true`; probed services run with --expose-gc). */

@@ -1,10 +1,10 @@
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../lib/config.js';
 import type { EventBus } from '../../lib/events/bus.js';
+import type { ShopBackend } from '../../lib/testing/shop.js';
 import { startStack, type TestStack } from '../../lib/testing/stack.js';
 import { BenchCluster } from './cluster.js';
 import { countTransactions, snapshotClusterPipeline, snapshotPipeline, type PipelineSnapshot } from './pipeline-counters.js';
 import { processCpuMs } from './process-cpu.js';
-import type { ShopBackend } from '../../lib/testing/shop.js';
 import { mainThreadCpuMs } from './thread-cpu.js';
 
 /** Cumulative CPU readings of one process (difference two to get a window's). */
@@ -42,7 +42,9 @@ export interface OrdersBackend {
   stop(): Promise<void>;
 }
 
-const ORDER_STATUSES = 'select id, status from orders where id = any($1::uuid[])';
+/** Positional `?` for MikroORM (in-process), `$1` for pg (cluster): the same statement either way. */
+const ORDER_STATUSES = 'select id, status from orders where id = any(array[?]::uuid[])';
+const ORDER_STATUSES_PG = 'select id, status from orders where id = any($1::uuid[])';
 
 /** The old way: gateway and four subgraphs in this process (startStack), counters read from their objects. */
 export async function inProcessBackend(): Promise<OrdersBackend> {
@@ -72,9 +74,7 @@ export async function inProcessBackend(): Promise<OrdersBackend> {
       };
     },
     async orderStatuses(ids) {
-      const rows = await stack.subgraphs.order.db.orm.em
-        .getConnection()
-        .execute<{ id: string; status: string }[]>('select id, status from orders where id = any(array[?]::uuid[])', [ids]);
+      const rows = await stack.subgraphs.order.db.orm.em.getConnection().execute<{ id: string; status: string }[]>(ORDER_STATUSES, [ids]);
       return new Map(rows.map((r) => [r.id, r.status]));
     },
     stop: () => stack.stop(),
@@ -92,11 +92,7 @@ export async function clusterBackend(opts: { socket: boolean }, note: (line: str
     gatewayUrl: cluster.gatewayUrl,
     bus: cluster.bus,
     shop: cluster,
-    async requestSql() {
-      const out = {} as Record<SubgraphName, number>;
-      for (const n of SUBGRAPH_NAMES) out[n] = (await cluster.probe(cluster.subgraphs[n])).requestStatements ?? 0;
-      return out;
-    },
+    requestSql: () => cluster.requestSql(),
     pipeline: (phase) => snapshotClusterPipeline(cluster, phase),
     snapshotStatements: 0,
     async cpu() {
@@ -114,7 +110,7 @@ export async function clusterBackend(opts: { socket: boolean }, note: (line: str
       return out;
     },
     async orderStatuses(ids) {
-      const { rows } = await cluster.db('order').query<{ id: string; status: string }>(ORDER_STATUSES, [ids]);
+      const { rows } = await cluster.db('order').query<{ id: string; status: string }>(ORDER_STATUSES_PG, [ids]);
       return new Map(rows.map((r) => [r.id, r.status]));
     },
     postgresConnections: () => cluster.postgresConnections(),

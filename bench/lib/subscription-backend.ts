@@ -1,10 +1,10 @@
 import { SUBGRAPH_NAMES, type Env } from '../../lib/config.js';
 import { sampleValue, scrape } from '../../lib/testing/prometheus-text.js';
+import { stackBackend } from '../../lib/testing/shop.js';
 import { startStack } from '../../lib/testing/stack.js';
 import { BenchCluster } from './cluster.js';
 import { cpuByCommand } from './machine-cpu.js';
 import { processCpuMs } from './process-cpu.js';
-import { stackBackend } from '../../lib/testing/shop.js';
 import type { SeedTarget } from './subscription-seed.js';
 import { mainThreadCpuMs } from './thread-cpu.js';
 
@@ -121,11 +121,7 @@ export async function clusterSubscriptionBackend(note: (line: string) => void): 
         othersMs: { ...othersMs, ...cpuByCommand(servers) },
       };
     },
-    async requestSql() {
-      const out: Record<string, number> = {};
-      for (const n of SUBGRAPH_NAMES) out[n] = (await cluster.probe(cluster.subgraphs[n])).requestStatements ?? 0;
-      return out;
-    },
+    requestSql: () => cluster.requestSql(),
     mailsAccepted: () => cluster.mailsAccepted(),
     stop: () => cluster.stop(),
   };
