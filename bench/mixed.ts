@@ -16,6 +16,7 @@ import { formatMixedReport, mixedVerdict } from './lib/mixed-report.js';
 import { runMixedWorkload } from './lib/mixed-workload.js';
 import { machineInfo } from './lib/orders-report.js';
 import { seedShop } from './lib/seed-shop.js';
+import { exitWith } from './lib/exit-with.js';
 
 // `node bench/mixed.ts -- --users 10` passes the `--` through; parseArgs would take what follows as positionals.
 const argv = process.argv.slice(2);
@@ -87,10 +88,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(2);
-  },
-);
+exitWith(main);

@@ -28,6 +28,7 @@ import { pipelineDelta } from './lib/pipeline-counters.js';
 import { seedShop, type Shopper } from './lib/seed-shop.js';
 import { mainThreadCpuMs } from './lib/thread-cpu.js';
 import { OrderStatusWatch } from './lib/status-watch.js';
+import { exitWith } from './lib/exit-with.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -286,10 +287,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(2);
-  },
-);
+exitWith(main);

@@ -16,6 +16,7 @@ import { measureExactCounts, type ExactCounts } from './scenarios/exact-counts.j
 import { runMixed, type MixedSummary } from './scenarios/mixed.js';
 import { runPairs, throughputPairs, type PairResult } from './scenarios/throughput.js';
 import { renderReport, targetsOf, writeReport, type SuiteResult } from './scenarios/report.js';
+import { exitWith } from './lib/exit-with.js';
 
 const SCENARIOS = ['exact', 'throughput', 'mixed', 'orders', 'subscriptions'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -88,10 +89,4 @@ async function main(): Promise<number> {
   return result.targets.every((t) => t.met) ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err);
-    process.exit(2);
-  },
-);
+exitWith(main);

@@ -50,6 +50,7 @@ import { clusterSubscriptionBackend, inProcessSubscriptionBackend, type CpuSnaps
 import type { ClientCommand, ClientReply } from './lib/subscription-clients.js';
 import { formatOthers, formatTable, SELECTIONS, TARGET_P99_MS, type PhaseResult, type RunResult, type SelectionName } from './lib/subscription-report.js';
 import { SEEDED_SEQUENCE, seedCustomers, seedOrders, type Subscriber } from './lib/subscription-seed.js';
+import { exitWith } from './lib/exit-with.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -330,10 +331,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(2);
-  },
-);
+exitWith(main);
