@@ -37,16 +37,28 @@ export class RunLog {
   }
 }
 
-/** A port nothing listens on right now (bound and released), for a child that must keep its port across restarts. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
+/** Ports this process has handed out: released at once, the kernel may offer one again before its child binds it. */
+const handedOut = new Set<number>();
+
+/**
+ * A port nothing listens on right now (bound and released), for a child that must keep its port
+ * across restarts; never one handed out before, so children started side by side never share one.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /** Resolves true when `url` answers 200 within a second. */
