@@ -169,13 +169,13 @@ export class BenchCluster implements ShopBackend {
     const cluster = new BenchCluster(runId, log, env, admin, bus, opts, smtpSink);
     try {
       // The two sets of subgraphs in parallel, then every gateway in parallel (gateways wait for their subgraphs' readiness).
-      await Promise.all([
+      await allStarted([
         cluster.startSubgraphs(cluster.subgraphs, '', {}),
         opts.unbatched && cluster.startSubgraphs(cluster.unbatchedSubgraphs, '-unbatched', { LOADERS_BATCH: 'false' }),
       ]);
       const { gateways } = cluster;
       const noDedupe = { GATEWAY_DEDUPLICATE_QUERIES: 'false' };
-      await Promise.all([
+      await allStarted([
         cluster.startGateway('gateway', cluster.subgraphs, {}).then((g) => (gateways.ours = g)),
         opts.plain && cluster.startGateway('gateway-plain', cluster.subgraphs, noDedupe).then((g) => (gateways.oursPlain = g)),
         opts.unbatched && cluster.startGateway('gateway-unbatched', cluster.unbatchedSubgraphs, noDedupe).then((g) => (gateways.unbatched = g)),
@@ -321,7 +321,7 @@ export class BenchCluster implements ShopBackend {
   }
 
   private async startSubgraphs(into: Record<SubgraphName, Endpoint>, suffix: string, extra: Record<string, string>): Promise<void> {
-    await Promise.all(
+    await allStarted(
       SUBGRAPH_NAMES.map(async (n) => {
         const port = await freePort();
         into[n] = await this.startService(`${n}${suffix}`, `subgraphs/${n}/src/main.ts`, port, `/ready`, { [envName(n, 'PORT')]: String(port), BENCH_PROBE_SQL: '1', ...extra });
@@ -366,4 +366,13 @@ export class BenchCluster implements ShopBackend {
     await proc.start();
     return { name, url: `http://127.0.0.1:${port}/graphql`, process: proc, probeUrl: `http://127.0.0.1:${probePort}/` };
   }
+}
+
+/**
+ * Waits for every start to end, then fails with the first failure: a service still starting when
+ * a sibling fails is registered before the cluster stops, so none is left running.
+ */
+async function allStarted(starts: readonly unknown[]): Promise<void> {
+  const failed = (await Promise.allSettled(starts)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
