@@ -265,6 +265,7 @@ async function main(): Promise<number> {
         perIsolatedPlaceOrderTotal: sum(isolatedSql),
         perOrderAllWork: sum(delta.sqlTotal) / n,
         perOrderByService: per(delta.sqlTotal),
+        ...(sum(delta.roundTrips) > 0 ? { roundTripsPerOrder: sum(delta.roundTrips) / n, roundTripsPerOrderByService: per(delta.roundTrips) } : {}),
         transactionsPerOrder: sum(delta.transactions) / n,
         transactionsPerOrderByService: per(delta.transactions),
       },

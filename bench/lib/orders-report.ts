@@ -55,6 +55,9 @@ export interface OrdersBenchResult {
     perIsolatedPlaceOrderTotal: number;
     perOrderAllWork: number;
     perOrderByService: Record<string, number>;
+    /** Messages to Postgres, transaction control included (cluster only). */
+    roundTripsPerOrder?: number;
+    roundTripsPerOrderByService?: Record<string, number>;
     transactionsPerOrder: number;
     transactionsPerOrderByService: Record<string, number>;
   };
@@ -92,7 +95,10 @@ export function formatReport(r: OrdersBenchResult): string {
     ...cpuRows(r),
     ['SQL per placeOrder', `${r.sql.perIsolatedPlaceOrderTotal} in requests (${perOrder(r.sql.perIsolatedPlaceOrder) || 'none'})`],
     ['SQL per order, all', `${r.sql.perOrderAllWork.toFixed(1)} incl. saga and relays (${perOrder(r.sql.perOrderByService)})`],
-    ['transactions per order', `${r.sql.transactionsPerOrder.toFixed(1)}, each a BEGIN and a COMMIT more (${perOrder(r.sql.transactionsPerOrderByService)})`],
+    ...(r.sql.roundTripsPerOrder === undefined
+      ? []
+      : ([['round trips per order', `${r.sql.roundTripsPerOrder.toFixed(1)} to Postgres, BEGIN and COMMIT included (${perOrder(r.sql.roundTripsPerOrderByService ?? {})})`]] as [string, string][])),
+    ['transactions per order', `${r.sql.transactionsPerOrder.toFixed(1)} (${perOrder(r.sql.transactionsPerOrderByService)})`],
     ['events per order', `${r.events.publishedPerOrder.toFixed(2)} published (${perOrder(r.events.publishedPerOrderByService)})`],
     ['  by type', perOrder(r.events.outboxRowsPerOrderByType)],
   ];

@@ -1,5 +1,6 @@
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../lib/config.js';
 import { sampleValue, scrape } from '../../lib/testing/prometheus-text.js';
+import { stepTransactionsBegun } from '../../lib/db/step-tx.js';
 import type { TestStack } from '../../lib/testing/stack.js';
 import type { BenchCluster } from './cluster.js';
 
@@ -8,7 +9,9 @@ type PerService = Partial<Record<SubgraphName, number>>;
 export interface PipelineSnapshot {
   /** Every SQL statement each service sent, background work included (BEGIN and COMMIT are not statements here). */
   sqlTotal: PerService;
-  /** Transactions each service began, background work included: each costs a BEGIN and a COMMIT more. */
+  /** The messages those went in, BEGIN and COMMIT included (cluster only: the probe counts them). */
+  roundTrips: PerService;
+  /** Transactions each service began, background work included. */
   transactions: PerService;
   /** Events each service's relay published (JetStream duplicates not counted). */
   published: PerService;
@@ -17,25 +20,26 @@ export interface PipelineSnapshot {
 }
 
 /**
- * Counts every root transaction each service begins from now on (a savepoint is not one). The
- * ORM's forks copy its subscribers, so transactions on entity managers forked later count too.
+ * Counts every root transaction each service begins from now on (a savepoint is not one), step
+ * transactions included. The ORM's forks copy its subscribers, so transactions on entity managers
+ * forked later count too.
  */
 export function countTransactions(stack: TestStack): () => PerService {
   const counts: PerService = {};
   for (const name of SUBGRAPH_NAMES) {
-    counts[name] = 0;
+    counts[name] = -stepTransactionsBegun(stack.subgraphs[name].db.orm);
     stack.subgraphs[name].db.orm.em.getEventManager().registerSubscriber({
       afterTransactionStart: () => {
         counts[name]!++;
       },
     });
   }
-  return () => ({ ...counts });
+  return () => Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, counts[name]! + stepTransactionsBegun(stack.subgraphs[name].db.orm)]));
 }
 
 /** Counters of the whole event pipeline, to difference around the measured load. */
 export async function snapshotPipeline(stack: TestStack, transactions: () => PerService): Promise<PipelineSnapshot> {
-  const snap: PipelineSnapshot = { sqlTotal: {}, transactions: transactions(), published: {}, outboxByType: {} };
+  const snap: PipelineSnapshot = { sqlTotal: {}, roundTrips: {}, transactions: transactions(), published: {}, outboxByType: {} };
   for (const name of SUBGRAPH_NAMES) {
     const app = stack.subgraphs[name];
     snap.sqlTotal[name] = app.db.sql.total;
@@ -58,11 +62,12 @@ export async function snapshotPipeline(stack: TestStack, transactions: () => Per
  * (`phase` 'before'), after them at the end.
  */
 export async function snapshotClusterPipeline(cluster: BenchCluster, phase: 'before' | 'after'): Promise<PipelineSnapshot> {
-  const snap: PipelineSnapshot = { sqlTotal: {}, transactions: {}, published: {}, outboxByType: {} };
+  const snap: PipelineSnapshot = { sqlTotal: {}, roundTrips: {}, transactions: {}, published: {}, outboxByType: {} };
   const probes = async () => {
     for (const name of SUBGRAPH_NAMES) {
       const p = await cluster.probe(cluster.subgraphs[name]);
       snap.sqlTotal[name] = p.statements ?? 0;
+      snap.roundTrips[name] = p.roundTrips ?? 0;
       snap.transactions[name] = p.begins ?? 0;
     }
   };
@@ -94,6 +99,7 @@ export function pipelineDelta(before: PipelineSnapshot, after: PipelineSnapshot,
   for (const name of Object.keys(before.published) as SubgraphName[]) sqlTotal[name] -= ownStatements;
   return {
     sqlTotal,
+    roundTrips: diff(before.roundTrips, after.roundTrips),
     transactions: diff(before.transactions, after.transactions),
     published: diff(before.published, after.published),
     outboxByType: diff(before.outboxByType, after.outboxByType),

@@ -12,19 +12,24 @@
  *
  * With `BENCH_PROBE_SQL=1` it counts every query the process sends through `pg` (the driver under
  * MikroORM and knex), split the way lib/db/orm.ts's SqlStatementCounter splits them: statements
- * (transaction control apart) and, among those, the ones sent while serving a GraphQL request.
+ * (transaction control apart) and, among those, the ones sent while serving a GraphQL request; and
+ * the messages (round trips) they went in: a step transaction (lib/db/step-tx.ts) sends several
+ * statements in one, separated by STATEMENT_SEPARATOR.
  */
 import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { STATEMENT_SEPARATOR } from '../../lib/db/step-tx.js';
 import { mainThreadCpuMs } from './thread-cpu.js';
 
 export interface ProbeCounters {
   pid: number;
   /** SQL statements sent, BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE not included; null without BENCH_PROBE_SQL. */
   statements: number | null;
+  /** Messages sent to Postgres, each a round trip, transaction control included. */
+  roundTrips: number | null;
   /** Of those, sent while serving a GraphQL request (lib/db/orm.ts's requestScope). */
   requestStatements: number | null;
   /** BEGIN (or START TRANSACTION): root transactions; each costs a COMMIT or ROLLBACK more. */
@@ -43,7 +48,7 @@ export interface ProbeCounters {
   gcMs: number;
 }
 
-const counts = { statements: 0, requestStatements: 0, begins: 0, commits: 0, rollbacks: 0, savepointStatements: 0 };
+const counts = { statements: 0, roundTrips: 0, requestStatements: 0, begins: 0, commits: 0, rollbacks: 0, savepointStatements: 0 };
 const countSql = process.env.BENCH_PROBE_SQL === '1';
 
 if (countSql) {
@@ -54,14 +59,17 @@ if (countSql) {
   pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
     const first = args[0] as string | { text?: unknown } | undefined;
     const text = typeof first === 'string' ? first : typeof first?.text === 'string' ? first.text : '';
-    const head = text.trimStart().slice(0, 20).toLowerCase();
-    if (head.startsWith('begin') || head.startsWith('start transaction')) counts.begins++;
-    else if (head.startsWith('commit')) counts.commits++;
-    else if (head.startsWith('rollback to') || head.startsWith('savepoint') || head.startsWith('release')) counts.savepointStatements++;
-    else if (head.startsWith('rollback')) counts.rollbacks++;
-    else {
-      counts.statements++;
-      if (requestScope.getStore()) counts.requestStatements++;
+    counts.roundTrips++;
+    for (const statement of text.split(STATEMENT_SEPARATOR)) {
+      const head = statement.trimStart().slice(0, 20).toLowerCase();
+      if (head.startsWith('begin') || head.startsWith('start transaction')) counts.begins++;
+      else if (head.startsWith('commit')) counts.commits++;
+      else if (head.startsWith('rollback to') || head.startsWith('savepoint') || head.startsWith('release')) counts.savepointStatements++;
+      else if (head.startsWith('rollback')) counts.rollbacks++;
+      else {
+        counts.statements++;
+        if (requestScope.getStore()) counts.requestStatements++;
+      }
     }
     return query.apply(this, args);
   };
@@ -99,6 +107,7 @@ function snapshot(): ProbeCounters {
   return {
     pid: process.pid,
     statements: sql(counts.statements),
+    roundTrips: sql(counts.roundTrips),
     requestStatements: sql(counts.requestStatements),
     begins: sql(counts.begins),
     commits: sql(counts.commits),

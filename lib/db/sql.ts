@@ -1,4 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { StepTx } from './step-tx.js';
+
+/**
+ * Where SQL goes: an entity manager (in its transaction when it has one, one round trip per
+ * statement) or a saga step's transaction (`StepTx`, which sends held-back writes with its next
+ * statement or its commit).
+ */
+export type SqlTarget = EntityManager | StepTx;
 
 /** One SQL statement with positional `?` parameters, as MikroORM's `execute` takes them. */
 export interface SqlStatement {
@@ -12,7 +20,8 @@ type Method = 'all' | 'get' | 'run';
 type Result<M extends Method, Row> = M extends 'all' ? Row[] : M extends 'get' ? Row | undefined : { affectedRows: number; rows: Row[] };
 
 /**
- * Runs one statement on `em`'s connection, inside `em`'s transaction when it has one, and turns
+ * Runs one statement on `em`'s connection, inside `em`'s transaction when it has one (in a step
+ * transaction: after its held-back writes, in the same round trip), and turns
  * a database error into MikroORM's exception classes (`UniqueConstraintViolationException`…) as
  * the entity API would.
  *
@@ -21,16 +30,41 @@ type Result<M extends Method, Row> = M extends 'all' ? Row[] : M extends 'get' ?
  * one statement can do what the entity API needs several round trips for.
  */
 export async function runSql<Row = Record<string, unknown>, M extends Method = 'all'>(
-  em: EntityManager,
+  em: SqlTarget,
   sql: string,
   params: readonly unknown[] = [],
   method: M = 'all' as M,
 ): Promise<Result<M, Row>> {
+  if (em instanceof StepTx) {
+    const { rows, rowCount } = await em.query<Row>(sql, params);
+    return (method === 'all' ? rows : method === 'get' ? rows[0] : { affectedRows: rowCount, rows }) as Result<M, Row>;
+  }
   try {
     return (await em.getConnection().execute(sql, [...params], method, em.getTransactionContext())) as Result<M, Row>;
   } catch (err) {
     throw em.getDriver().convertException(err as Error);
   }
+}
+
+/**
+ * Runs statements one after the other and returns the rows of each: in one round trip in a step
+ * transaction, one round trip each on an entity manager. For a read that must follow a lock in a
+ * statement of its own, to see what the lock waited for.
+ */
+export async function runEach(target: SqlTarget, statements: readonly SqlStatement[]): Promise<Record<string, unknown>[][]> {
+  if (target instanceof StepTx) return (await target.queryEach(statements)).map((r) => r.rows);
+  const rows: Record<string, unknown>[][] = [];
+  for (const { sql, params } of statements) rows.push(await runSql<Record<string, unknown>>(target, sql, params));
+  return rows;
+}
+
+/**
+ * A write whose only outcome is success or failure: run now on an entity manager; held back by a
+ * step transaction until its next statement or its commit, in the same round trip, and failing there.
+ */
+export async function writeSql(target: SqlTarget, statement: SqlStatement): Promise<void> {
+  if (target instanceof StepTx) target.queue(statement);
+  else await runSql(target, statement.sql, statement.params, 'run');
 }
 
 /**

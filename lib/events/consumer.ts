@@ -1,4 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { ConsumerMessages, JsMsg } from 'nats';
 import { SpanKind } from '@opentelemetry/api';
 import type { Logger } from '../logger.js';
@@ -6,7 +7,8 @@ import { extractTraceContext, inSpan, markActiveSpanFailed } from '../observabil
 import type { EventBus } from './bus.js';
 import { EVENTS, isEventType } from './contracts/index.js';
 import { EnvelopeSchema, type EventEnvelope } from './envelope.js';
-import type { EventHandlers } from './handlers.js';
+import { StepTx } from '../db/step-tx.js';
+import type { EventHandlers, EventSteps } from './handlers.js';
 
 /** A durable subscription: one subject of one stream, handled inside a transaction with the inbox. */
 export interface Subscription {
@@ -15,7 +17,9 @@ export interface Subscription {
   subject: string;
   /** Validates the raw envelope; throwing sends the message to the dead-letter subject at once. */
   validate(envelope: EventEnvelope): void;
-  handle(em: EntityManager, envelope: EventEnvelope, meta: MessageMeta): Promise<void>;
+  /** Either `handle`, in a MikroORM transaction, or `step`, in a step transaction. */
+  handle?(em: EntityManager, envelope: EventEnvelope, meta: MessageMeta): Promise<void>;
+  step?(tx: StepTx, envelope: EventEnvelope, meta: MessageMeta): Promise<void>;
   /**
    * For subscriptions to the dead-letter stream itself: a message that cannot be handled is logged
    * and dropped (invalid) or retried at the longest backoff, never dead-lettered again in a loop.
@@ -46,9 +50,11 @@ export interface ConsumerStats {
   deadLettered: number;
 }
 
-/** The subscriptions for a service's event handlers: one durable consumer per event type. */
-export function subscriptionsFor(bus: EventBus, service: string, handlers: EventHandlers): Subscription[] {
-  return Object.entries(handlers).map(([type, handler]) => ({
+/** The subscriptions for a service's event handlers and steps: one durable consumer per event type. */
+export function subscriptionsFor(bus: EventBus, service: string, handlers: EventHandlers, steps: EventSteps = {}): Subscription[] {
+  const both = Object.keys(handlers).filter((type) => type in steps);
+  if (both.length) throw new Error(`${both.join(', ')}: an event type has either a handler or a step, not both`);
+  const subscription = (type: string): Subscription => ({
     durable: `${service}_${type.replace(/\./g, '_')}`,
     stream: bus.eventsStream,
     subject: bus.subject(type),
@@ -57,8 +63,11 @@ export function subscriptionsFor(bus: EventBus, service: string, handlers: Event
       const parsed = EVENTS[type].schema.safeParse(envelope.data);
       if (!parsed.success) throw new Error(`invalid ${type} data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     },
-    handle: handler as Subscription['handle'],
-  }));
+  });
+  return [
+    ...Object.entries(handlers).map(([type, handle]) => ({ ...subscription(type), handle: handle as Subscription['handle'] })),
+    ...Object.entries(steps).map(([type, step]) => ({ ...subscription(type), step: step as Subscription['step'] })),
+  ];
 }
 
 /**
@@ -163,7 +172,8 @@ export class EventConsumers {
     // Plain fields rather than a child logger: building one per message costs even when nothing is logged.
     const about = { consumer: sub.durable, eventId: envelope.id, eventType: envelope.type, correlationId: envelope.correlationId, deliveries };
     try {
-      const fresh = await this.handleOnce(sub, envelope, { deadLetterConsumer: msg.headers?.get('dead-letter-consumer') || undefined });
+      const meta = { deadLetterConsumer: msg.headers?.get('dead-letter-consumer') || undefined };
+      const fresh = sub.step ? await this.stepOnce(sub, sub.step, envelope, meta) : await this.handleOnce(sub, envelope, meta);
       msg.ack();
       if (fresh) {
         this.stats.handled++;
@@ -207,11 +217,34 @@ export class EventConsumers {
         await em.rollback();
         return false;
       }
-      await sub.handle(em, envelope, meta);
+      await sub.handle!(em, envelope, meta);
       await em.commit();
       return true;
     } catch (err) {
       if (em.isInTransaction()) await em.rollback().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * A step and its inbox row in one step transaction: the row is a plain insert sent with the
+   * step's first statement, so a redelivery fails on the inbox's key there, before the step has
+   * read anything, and is rolled back as a duplicate (false). A step reads under its locks and
+   * writes with the commit: two round trips where `handleOnce` takes five or more.
+   */
+  private async stepOnce(sub: Subscription, step: NonNullable<Subscription['step']>, envelope: EventEnvelope, meta: MessageMeta): Promise<boolean> {
+    const tx = await StepTx.begin(this.orm);
+    try {
+      tx.queue({
+        sql: 'insert into inbox_events (consumer, event_id, type, handled_at) values (?, ?, ?, now())',
+        params: [sub.durable, envelope.id, envelope.type],
+      });
+      await step(tx, envelope, meta);
+      await tx.commit();
+      return true;
+    } catch (err) {
+      await tx.rollback();
+      if (err instanceof UniqueConstraintViolationException && (err as { constraint?: string }).constraint === 'inbox_events_pkey') return false;
       throw err;
     }
   }

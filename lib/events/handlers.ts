@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { StepTx } from '../db/step-tx.js';
 import type { EventData, EventType } from './contracts/index.js';
 import type { EventEnvelope } from './envelope.js';
 
@@ -10,3 +11,12 @@ import type { EventEnvelope } from './envelope.js';
 export type EventHandler<T extends EventType> = (em: EntityManager, event: EventEnvelope<EventData<T>>) => Promise<void>;
 
 export type EventHandlers = { [T in EventType]?: EventHandler<T> };
+
+/**
+ * A saga step that speaks SQL only: like an `EventHandler`, but in a `StepTx`, which sends the
+ * inbox row with the step's first statement and its last writes with COMMIT. For the steps every
+ * order runs; a handler that needs the entity API stays an `EventHandler`.
+ */
+export type EventStep<T extends EventType> = (tx: StepTx, event: EventEnvelope<EventData<T>>) => Promise<void>;
+
+export type EventSteps = { [T in EventType]?: EventStep<T> };

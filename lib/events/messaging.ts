@@ -4,7 +4,7 @@ import type { ReadinessCheck } from '../http/health.js';
 import type { Logger } from '../logger.js';
 import { EventBus } from './bus.js';
 import { EventConsumers, subscriptionsFor, type ConsumerOptions, type Subscription } from './consumer.js';
-import type { EventHandlers } from './handlers.js';
+import type { EventHandlers, EventSteps } from './handlers.js';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
 import { publishOnCommit } from './publish-on-commit.js';
 
@@ -15,6 +15,8 @@ export interface MessagingOptions {
   orm: MikroORM;
   logger: Logger;
   handlers: EventHandlers;
+  /** The saga steps every order runs, each in a step transaction (`EventStep`). */
+  steps?: EventSteps;
   /** Subscriptions beyond the event handlers (e.g. the order service's dead-letter compensation). */
   extraSubscriptions?: (bus: EventBus) => Subscription[];
   consumer?: ConsumerOptions;
@@ -26,7 +28,7 @@ export interface MessagingOptions {
 /** The Messaging of a subgraph, from its parsed base configuration. */
 export function subgraphMessaging(
   config: Pick<SubgraphBaseConfig, 'natsUrl' | 'eventsPrefix' | 'eventMaxDeliveries' | 'eventRetryBackoffMs' | 'outboxRelayStartDelayMs'>,
-  parts: { service: string; orm: MikroORM; logger: Logger; handlers: EventHandlers; extraSubscriptions?: MessagingOptions['extraSubscriptions'] },
+  parts: Pick<MessagingOptions, 'service' | 'orm' | 'logger' | 'handlers' | 'steps' | 'extraSubscriptions'>,
 ): Messaging {
   return new Messaging({
     ...parts,
@@ -55,7 +57,7 @@ export class Messaging {
     this.bus = await EventBus.connect({ url: natsUrl, prefix: eventsPrefix, name: service, logger });
     this.relay = new OutboxRelay(orm, this.bus, logger.child({ component: 'outbox-relay' }), this.opts.relay);
     await this.startRelay(this.relay);
-    const subs = [...subscriptionsFor(this.bus, service, this.opts.handlers), ...(this.opts.extraSubscriptions?.(this.bus) ?? [])];
+    const subs = [...subscriptionsFor(this.bus, service, this.opts.handlers, this.opts.steps), ...(this.opts.extraSubscriptions?.(this.bus) ?? [])];
     this.consumers = new EventConsumers(this.bus, orm, subs, logger.child({ component: 'consumer' }), this.opts.consumer);
     await this.consumers.start();
   }

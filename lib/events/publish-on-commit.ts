@@ -54,6 +54,11 @@ export function publishOnCommit(orm: MikroORM, handOver: HandOver): void {
   orm.em.getEventManager().registerSubscriber(subscriber);
 }
 
+/** Hands over events whose transaction has committed, to the relay of `orm` (a step transaction's hook). */
+export function handOverCommitted(orm: MikroORM, envelopes: readonly EventEnvelope[]): void {
+  handOvers.get(orm.config)?.([...envelopes]);
+}
+
 /**
  * For events `em` has just written with SQL: they go to the relay when `em`'s transaction commits,
  * or now when `em` is in none (the statement that wrote them has committed). Without a relay

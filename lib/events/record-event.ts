@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { oneStatement, runSql, valuesList, type SqlStatement } from '../db/sql.js';
+import { oneStatement, valuesList, writeSql, type SqlStatement, type SqlTarget } from '../db/sql.js';
+import { StepTx } from '../db/step-tx.js';
 import { traceparentOf } from '../observability/tracing.js';
 import { EVENTS, type EventData, type EventType } from './contracts/index.js';
 import type { EventEnvelope } from './envelope.js';
 import { OutboxEvent } from './outbox-event.entity.js';
-import { handOverOnCommit } from './publish-on-commit.js';
+import { handOverCommitted, handOverOnCommit } from './publish-on-commit.js';
 
 /** What caused an event: another event (a saga step) or a client request (by its request id). */
 export type EventCause = EventEnvelope | { requestId: string };
@@ -60,13 +61,14 @@ export function recordEvent<T extends EventType>(
  * their state with SQL too: one `insert`, and `alongside` (the step's own inserts and updates) as
  * data-modifying CTEs of that same statement, so the state change and its events are one round
  * trip and commit together or not at all. In a transaction they are handed to the relay when it
- * commits; outside one the statement commits on its own and they are handed over at once.
+ * commits; outside one the statement commits on its own and they are handed over at once. A step
+ * transaction sends the statement with its commit.
  */
-export async function writeEvents(em: EntityManager, events: readonly EventEnvelope[], alongside: readonly SqlStatement[] = []): Promise<void> {
+export async function writeEvents(to: SqlTarget, events: readonly EventEnvelope[], alongside: readonly SqlStatement[] = []): Promise<void> {
   if (events.length === 0) throw new Error('writeEvents needs at least one event');
   const rows = valuesList(events.map((e) => [e.id, e.type, e.aggregateId, e, new Date(e.occurredAt)]));
   const outbox = { sql: `insert into outbox_events (id, type, aggregate_id, envelope, created_at) values ${rows.sql}`, params: rows.params };
-  const { sql, params } = oneStatement([...alongside, outbox]);
-  await runSql(em, sql, params, 'run');
-  handOverOnCommit(em, events);
+  await writeSql(to, oneStatement([...alongside, outbox]));
+  if (to instanceof StepTx) to.afterCommit(() => handOverCommitted(to.orm, events));
+  else handOverOnCommit(to, events);
 }

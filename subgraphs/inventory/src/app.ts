@@ -1,6 +1,6 @@
 import { initOrm } from '../../../lib/db/orm.js';
 import { subgraphMessaging } from '../../../lib/events/messaging.js';
-import { inventoryEventHandlers } from './events/handlers.js';
+import { inventorySteps } from './events/handlers.js';
 import { loadSubgraphTypeDefs } from '../../../lib/graphql/load-schema.js';
 import { createLogger } from '../../../lib/logger.js';
 import { assembleSubgraphApp, type SubgraphApp } from '../../../lib/subgraph/subgraph-app.js';
@@ -14,7 +14,7 @@ import { resolvers } from './resolvers/index.js';
 export async function createInventoryApp(config: InventoryConfig): Promise<SubgraphApp> {
   const logger = createLogger('inventory', config.logLevel);
   const db = await initOrm(ormOptions(config));
-  const messaging = subgraphMessaging(config, { service: 'inventory', orm: db.orm, logger, handlers: inventoryEventHandlers });
+  const messaging = subgraphMessaging(config, { service: 'inventory', orm: db.orm, logger, handlers: {}, steps: inventorySteps });
   const server = createSubgraphServer({
     name: 'inventory',
     typeDefs: loadSubgraphTypeDefs('inventory'),

@@ -8,7 +8,7 @@ import type { NotificationConfig } from './config.js';
 import { ormOptions } from './db.js';
 import { NotificationDispatcher } from './dispatch/dispatcher.js';
 import { EmailTemplates } from './email/templates.js';
-import { notificationEventHandlers } from './events/handlers.js';
+import { notificationEventSteps } from './events/handlers.js';
 import { createLoaders } from './loaders.js';
 import { createResolvers } from './resolvers/index.js';
 
@@ -22,7 +22,7 @@ export async function createNotificationApp(config: NotificationConfig): Promise
   const logger = createLogger('notification', config.logLevel);
   const templates = EmailTemplates.load();
   const db = await initOrm(ormOptions(config));
-  const messaging = subgraphMessaging(config, { service: 'notification', orm: db.orm, logger, handlers: notificationEventHandlers(templates) });
+  const messaging = subgraphMessaging(config, { service: 'notification', orm: db.orm, logger, handlers: {}, steps: notificationEventSteps(templates) });
   const dispatcher = new NotificationDispatcher(db.orm, config, logger);
   const server = createSubgraphServer({
     name: 'notification',

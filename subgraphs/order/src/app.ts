@@ -12,7 +12,7 @@ import { ensureAdmin } from './services/customer.service.js';
 import { subgraphMessaging } from '../../../lib/events/messaging.js';
 import { deadLetterCompensation } from './events/dead-letter.compensation.js';
 import { replicaHandlers } from './events/replica.handlers.js';
-import { sagaHandlers } from './events/saga.handlers.js';
+import { sagaSteps } from './events/saga.handlers.js';
 
 /** Builds the order subgraph (customers, identity, orders) without listening. */
 export async function createOrderApp(config: OrderConfig): Promise<SubgraphApp> {
@@ -23,7 +23,8 @@ export async function createOrderApp(config: OrderConfig): Promise<SubgraphApp> 
     service: 'order',
     orm: db.orm,
     logger,
-    handlers: { ...sagaHandlers, ...replicaHandlers },
+    handlers: replicaHandlers,
+    steps: sagaSteps,
     extraSubscriptions: (bus) => [deadLetterCompensation(bus)],
   });
   const server = createSubgraphServer({

@@ -1,6 +1,5 @@
 import { initOrm } from '../../../lib/db/orm.js';
 import { subgraphMessaging } from '../../../lib/events/messaging.js';
-import type { EventHandlers } from '../../../lib/events/handlers.js';
 import { loadSubgraphTypeDefs } from '../../../lib/graphql/load-schema.js';
 import { createLogger } from '../../../lib/logger.js';
 import { assembleSubgraphApp, type SubgraphApp } from '../../../lib/subgraph/subgraph-app.js';
@@ -17,8 +16,8 @@ import { createResolvers } from './resolvers/index.js';
 export interface PaymentApp extends SubgraphApp {
   /** The one processor instance that both the mutations and the saga handlers use. */
   processor: CardProcessor;
-  /** For the consumer of `order.payment_requested`, `order.cancelled` and `order.failed`. */
-  eventHandlers: EventHandlers;
+  /** For the consumers of `order.payment_requested` (a step), `order.cancelled` and `order.failed`. */
+  eventHandlers: ReturnType<typeof paymentEventHandlers>;
 }
 
 export interface PaymentAppOptions {
@@ -32,7 +31,7 @@ export async function createPaymentApp(config: PaymentConfig, opts: PaymentAppOp
   const processor = opts.processor ?? new TestCardProcessor();
   const db = await initOrm(ormOptions(config));
   const eventHandlers = paymentEventHandlers(processor, { transientDelaysMs: config.retryDelaysMs });
-  const messaging = subgraphMessaging(config, { service: 'payment', orm: db.orm, logger, handlers: eventHandlers });
+  const messaging = subgraphMessaging(config, { service: 'payment', orm: db.orm, logger, ...eventHandlers });
   const server = createSubgraphServer({
     name: 'payment',
     typeDefs: loadSubgraphTypeDefs('payment'),

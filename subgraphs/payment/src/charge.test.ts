@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../lib/errors.js';
 import { EVENTS, type EventData, type EventType } from '../../../lib/events/contracts/index.js';
 import { EnvelopeSchema, type EventEnvelope } from '../../../lib/events/envelope.js';
-import type { EventHandler } from '../../../lib/events/handlers.js';
+import type { EventHandler, EventStep } from '../../../lib/events/handlers.js';
 import { OutboxEvent } from '../../../lib/events/outbox-event.entity.js';
+import { runStep } from '../../../lib/testing/run-step.js';
 import { useTestDatabase } from '../../../lib/testing/test-orm.js';
 import { ormOptions } from './db.js';
 import { PaymentMethod } from './entities/payment-method.entity.js';
@@ -41,9 +42,11 @@ function envelope<T extends EventType>(type: T, data: EventData<T>): EventEnvelo
   return EnvelopeSchema.parse(event) as EventEnvelope<EventData<T>>;
 }
 
-/** Handles an event the way the consumer does: in a transaction of its own. */
+/** Handles an event the way the consumer does: the charge in a step transaction, refunds in a MikroORM one. */
 function handle<T extends 'order.payment_requested' | 'order.cancelled' | 'order.failed'>(event: EventEnvelope<EventData<T>>) {
-  const handler = handlers[event.type as T] as EventHandler<T>;
+  const step = handlers.steps[event.type as T] as EventStep<T> | undefined;
+  if (step) return runStep(db.orm, step, event);
+  const handler = handlers.handlers[event.type as T] as EventHandler<T>;
   return fork().transactional((em) => handler(em, event));
 }
 
@@ -229,7 +232,7 @@ describe('charging an order', () => {
     const method = await addCard(who.id, TEST_CARDS.rateLimited);
     const event = paymentRequested(who.id, method.id);
     const oneRetry = paymentEventHandlers(processor, { transientDelaysMs: [5] });
-    await fork().transactional((em) => oneRetry['order.payment_requested']!(em, event));
+    await runStep(db.orm, oneRetry.steps['order.payment_requested']!, event);
     const { payment, events } = await paymentOf(event.data.orderId);
     expect(payment).toMatchObject({ status: 'FAILED', attempts: 2, failureCode: 'PAYMENT_ERROR' });
     expect(events[0].envelope.data).toMatchObject({ code: 'PAYMENT_ERROR', attempts: 2 });
@@ -282,10 +285,10 @@ describe('charging exactly once', () => {
     const method = await addCard(who.id, TEST_CARDS.succeeds);
     const event = paymentRequested(who.id, method.id);
     const before = processor.chargesMade;
-    const crashed = fork().transactional(async (em) => {
-      await handlers['order.payment_requested']!(em, event);
+    const crashed = runStep(db.orm, async (tx, e: typeof event) => {
+      await handlers.steps['order.payment_requested']!(tx, e);
       throw new Error('connection lost before commit');
-    });
+    }, event);
     await expect(crashed).rejects.toThrow('connection lost');
     expect(await fork().count(Payment, { orderId: event.data.orderId })).toBe(0);
     await handle(event);

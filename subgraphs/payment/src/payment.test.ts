@@ -5,6 +5,7 @@ import { identityHeaders, IdentityHeader, type Identity } from '../../../lib/aut
 import { DEFAULT_DATABASE_URL } from '../../../lib/config.js';
 import { databaseUrl, dropDatabase } from '../../../lib/db/database.js';
 import { migrate } from '../../../lib/db/orm.js';
+import { runStep } from '../../../lib/testing/run-step.js';
 import { createPaymentApp, type PaymentApp } from './app.js';
 import { loadPaymentConfig } from './config.js';
 import { PaymentMethod } from './entities/payment-method.entity.js';
@@ -227,7 +228,7 @@ describe('payment mutations over HTTP', () => {
       causationId: null,
       data,
     };
-    await app.db.orm.em.fork().transactional((em) => app.eventHandlers['order.payment_requested']!(em as EntityManager, event));
+    await runStep(app.db.orm, app.eventHandlers.steps['order.payment_requested']!, event);
     const captured = await app.db.orm.em.fork().findOneOrFail(Payment, { orderId });
     expect((await gql(REFUND, { id: captured.id, cents: 1000 }, carol)).body.errors?.[0].extensions.code).toBe('FORBIDDEN');
     expect((await gql(REFUND, { id: 'nope', cents: 1000 }, admin)).body.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { oneStatement, runSql, valuesList, type SqlStatement } from '../../../../lib/db/sql.js';
+import { oneStatement, runEach, runSql, valuesList, writeSql, type SqlStatement, type SqlTarget } from '../../../../lib/db/sql.js';
 import type { EventData } from '../../../../lib/events/contracts/index.js';
 import type { EventEnvelope } from '../../../../lib/events/envelope.js';
 import { newEvent, writeEvents } from '../../../../lib/events/record-event.js';
@@ -32,18 +31,25 @@ function unitsByProduct(lines: readonly { productId: string; quantity: number }[
   return units;
 }
 
+type Stock = Map<string, { active: boolean; available: number }>;
+
 /**
  * Locks the products with these ids (`select … for update`) and returns what can be reserved of
- * each, freshly read. Rows are locked in id order, so two transactions that share products always
- * queue for them in the same order and never deadlock.
+ * each, freshly read, and whether the order has reservations already. Rows are locked in id order,
+ * so two transactions that share products always queue for them in the same order and never
+ * deadlock.
+ *
+ * The reservations are asked under the locks, in a statement of their own (so with a snapshot
+ * taken after them): a concurrent run of this same event that committed first, or a release of the
+ * whole order that came first, is seen. Both statements go in one round trip.
  */
-async function lockStock(em: EntityManager, ids: readonly string[]): Promise<Map<string, { active: boolean; available: number }>> {
-  const rows = await runSql<{ id: string; active: boolean; available: number }>(
-    em,
-    'select id, active, stock_quantity - reserved as available from products where id = any(array[?]::uuid[]) order by id for update',
-    [ids],
-  );
-  return new Map(rows.map((r) => [r.id, r]));
+async function lockStock(em: SqlTarget, orderId: string, ids: readonly string[]): Promise<{ stock: Stock; settled: boolean }> {
+  const [rows, [{ found }]] = await runEach(em, [
+    { sql: 'select id, active, stock_quantity - reserved as available from products where id = any(array[?]::uuid[]) order by id for update', params: [ids] },
+    { sql: 'select exists (select 1 from stock_reservations where order_id = ?) as found', params: [orderId] },
+  ]);
+  const stock: Stock = new Map((rows as { id: string; active: boolean; available: number }[]).map((r) => [r.id, r]));
+  return { stock, settled: found === true };
 }
 
 interface LockedReservation {
@@ -57,7 +63,7 @@ interface LockedReservation {
  * The order's reservations with their products, both locked, in product id order: two steps of one
  * order never interleave, and products are taken in the same order as `lockStock` takes them.
  */
-async function lockReservations(em: EntityManager, orderId: string): Promise<LockedReservation[]> {
+async function lockReservations(em: SqlTarget, orderId: string): Promise<LockedReservation[]> {
   const rows = await runSql<{ id: string; product_id: string; quantity: number; status: ReservationStatus }>(
     em,
     `select r.id, r.product_id, r.quantity, r.status
@@ -117,14 +123,10 @@ function moveStock(movements: MovementInput[]): SqlStatement[] {
  * only then checked, so concurrent orders for the last units queue on the row and each sees what
  * the one before it left: stock is never promised twice.
  */
-export async function reserveOrder(em: EntityManager, event: OrderPlaced): Promise<void> {
+export async function reserveOrder(em: SqlTarget, event: OrderPlaced): Promise<void> {
   const { orderId } = event.data;
   const wanted = unitsByProduct(event.data.lines);
-  const stock = await lockStock(em, [...wanted.keys()]);
-  // Asked under the locks, in a statement of its own (so with a snapshot taken after them): a
-  // concurrent run of this same event that committed first, or a release of the whole order
-  // that came first, is seen.
-  const [{ found: settled }] = await runSql<{ found: boolean }>(em, 'select exists (select 1 from stock_reservations where order_id = ?) as found', [orderId]);
+  const { stock, settled } = await lockStock(em, orderId, [...wanted.keys()]);
   if (settled) return;
 
   const reject = (reason: 'OUT_OF_STOCK' | 'PRODUCT_UNAVAILABLE', productIds: string[]) =>
@@ -146,15 +148,17 @@ export async function reserveOrder(em: EntityManager, event: OrderPlaced): Promi
 }
 
 /** `order.paid`: the held units leave the shelf: HELD → COMMITTED, on hand and reserved both drop. */
-export async function commitOrder(em: EntityManager, event: OrderPaid): Promise<void> {
+export async function commitOrder(em: SqlTarget, event: OrderPaid): Promise<void> {
   const { orderId } = event.data;
   const held = (await lockReservations(em, orderId)).filter((r) => r.status === 'HELD');
   if (held.length === 0) return;
-  const { sql, params } = oneStatement([
-    updateReservations(held.map((r) => ({ id: r.id, status: 'COMMITTED' }))),
-    ...moveStock(held.map((r) => ({ productId: r.productId, kind: 'COMMIT', quantityDelta: -r.quantity, reservedDelta: -r.quantity, orderId }))),
-  ]);
-  await runSql(em, sql, params, 'run');
+  await writeSql(
+    em,
+    oneStatement([
+      updateReservations(held.map((r) => ({ id: r.id, status: 'COMMITTED' }))),
+      ...moveStock(held.map((r) => ({ productId: r.productId, kind: 'COMMIT', quantityDelta: -r.quantity, reservedDelta: -r.quantity, orderId }))),
+    ]),
+  );
 }
 
 /**
@@ -165,7 +169,7 @@ export async function commitOrder(em: EntityManager, event: OrderPaid): Promise<
  * that arrives late (its first delivery failed and is being retried) then finds the order's
  * reservations and reserves nothing for an order that is already over.
  */
-export async function releaseOrder(em: EntityManager, event: OrderEnded): Promise<void> {
+export async function releaseOrder(em: SqlTarget, event: OrderEnded): Promise<void> {
   const { orderId } = event.data;
   const restock = event.type === 'order.cancelled';
   const reason = event.data.reason;
@@ -173,14 +177,13 @@ export async function releaseOrder(em: EntityManager, event: OrderEnded): Promis
   if (reservations.length === 0) {
     const lines = [...unitsByProduct(event.data.lines)].map(([productId, quantity]) => ({ productId, quantity, status: 'RELEASED' as const }));
     if (lines.length === 0) return;
-    const { sql, params } = insertReservations(orderId, lines);
-    await runSql(em, sql, params, 'run');
+    await writeSql(em, insertReservations(orderId, lines));
     return;
   }
 
   const affected = reservations.filter((r) => r.status === 'HELD' || (restock && r.status === 'COMMITTED'));
   if (affected.length === 0) return;
-  const { sql, params } = oneStatement([
+  const release = oneStatement([
     updateReservations(affected.map((r) => ({ id: r.id, status: r.status === 'HELD' ? 'RELEASED' : 'RESTOCKED' }))),
     ...moveStock(
       affected.map((r): MovementInput =>
@@ -190,5 +193,5 @@ export async function releaseOrder(em: EntityManager, event: OrderEnded): Promis
       ),
     ),
   ]);
-  await runSql(em, sql, params, 'run');
+  await writeSql(em, release);
 }

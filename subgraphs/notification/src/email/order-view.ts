@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SqlTarget } from '../../../../lib/db/sql.js';
 import { CURRENCY } from '../../../../lib/money.js';
 import { findCatalogProducts } from '../services/catalog-products.js';
 
@@ -37,7 +37,7 @@ export interface OrderFacts {
 export const orderNumber = (orderId: string): string => orderId.slice(0, 8).toUpperCase();
 
 /** The order as an email shows it, with product names from this service's catalog copy. */
-export async function orderView(em: EntityManager, facts: OrderFacts): Promise<OrderView> {
+export async function orderView(em: SqlTarget, facts: OrderFacts): Promise<OrderView> {
   const lines = facts.lines ?? [];
   const products = await findCatalogProducts(em, lines.map((l) => l.productId));
   return {

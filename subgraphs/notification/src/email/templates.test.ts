@@ -12,11 +12,16 @@ const unknownProduct = randomUUID();
 const customerId = randomUUID();
 const contact = Object.assign(new CustomerContact(), { customerId, email: 'ada@example.test', name: 'Ada', sourceAt: new Date() });
 
-/** Stands in for the transaction's EntityManager: the plans only look up products (with SQL) and contacts. */
+/** Stands in for the transaction's EntityManager: the plans only look up products and contacts, with SQL. */
 const em = {
-  getConnection: () => ({ execute: async () => [{ product_id: kettle.productId, sku: kettle.sku, name: kettle.name }] }),
+  getConnection: () => ({
+    execute: async (sql: string, params: unknown[], method: string) => {
+      if (!sql.includes('customer_contacts')) return [{ product_id: kettle.productId, sku: kettle.sku, name: kettle.name }];
+      const found = params[0] === customerId ? { email: contact.email, name: contact.name } : undefined;
+      return method === 'get' ? found : found ? [found] : [];
+    },
+  }),
   getTransactionContext: () => undefined,
-  findOne: async (_: unknown, where: { customerId: string }) => (where.customerId === customerId ? contact : null),
 } as unknown as EntityManager;
 
 const orderId = 'a1b2c3d4-0000-4000-8000-000000000000';

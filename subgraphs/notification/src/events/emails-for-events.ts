@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SqlTarget } from '../../../../lib/db/sql.js';
 import type { FailureReason } from '../../../../lib/events/contracts/common.js';
 import type { EventData, EventType } from '../../../../lib/events/contracts/index.js';
 import type { EmailKind } from '../email/templates.js';
@@ -41,7 +41,7 @@ export type EmailingEventType =
   | 'payment.refunded';
 
 /** Decides the email an event calls for; null when it calls for none. */
-export type EmailPlan<T extends EventType> = (em: EntityManager, data: EventData<T>) => Promise<PlannedEmail | null>;
+export type EmailPlan<T extends EventType> = (em: SqlTarget, data: EventData<T>) => Promise<PlannedEmail | null>;
 
 /** The email each consumed event sends (templates in `templates/<kind>/`). */
 export const emailsForEvents: { [T in EmailingEventType]: EmailPlan<T> } = {

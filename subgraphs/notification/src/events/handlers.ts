@@ -1,7 +1,7 @@
-import { oneStatement, runSql, type SqlStatement } from '../../../../lib/db/sql.js';
+import { oneStatement, writeSql, type SqlStatement } from '../../../../lib/db/sql.js';
 import type { EventData } from '../../../../lib/events/contracts/index.js';
 import type { EventEnvelope } from '../../../../lib/events/envelope.js';
-import type { EventHandler } from '../../../../lib/events/handlers.js';
+import type { EventStep } from '../../../../lib/events/handlers.js';
 import type { EmailTemplates } from '../email/templates.js';
 import { rememberProduct } from '../services/catalog-products.js';
 import { rememberContact } from '../services/customer-contacts.js';
@@ -17,16 +17,16 @@ const rememberCustomerOf = (event: OrderEvent) =>
   rememberContact({ customerId: event.data.customerId, email: event.data.customerEmail, name: event.data.customerName }, new Date(event.occurredAt));
 
 /**
- * What the notification service does with each event, inside the consumer's transaction: it only
+ * What the notification service does with each event, as steps in the consumer's transaction: it only
  * writes rows (PENDING emails and webhook deliveries, and its copies of names and addresses); the
  * dispatcher sends after the commit, so a slow mail relay never holds up an event or a transaction.
  * Nothing here throws on an event's content: a dead-lettered order event would fail the order.
  *
  * An event costs at most two statements: what the email shows is read (product names), then every
- * row is written at once.
+ * row is written at once, with the commit.
  */
-export function notificationEventHandlers(templates: EmailTemplates): { [T in WebhookEventType]: EventHandler<T> } {
-  function notify<T extends EmailingEventType>(type: T, remember?: (event: EventEnvelope<EventData<T>>) => SqlStatement): EventHandler<T> {
+export function notificationEventSteps(templates: EmailTemplates): { [T in WebhookEventType]: EventStep<T> } {
+  function notify<T extends EmailingEventType>(type: T, remember?: (event: EventEnvelope<EventData<T>>) => SqlStatement): EventStep<T> {
     const plan: EmailPlan<T> = emailsForEvents[type];
     return async (em, event) => {
       const email = await plan(em, event.data);
@@ -35,11 +35,10 @@ export function notificationEventHandlers(templates: EmailTemplates): { [T in We
         ...(email ? [queueEmail(event, email, templates.render(email.kind, email.data))] : []),
         ...webhookRows(event),
       ];
-      const { sql, params } = oneStatement(writes);
-      await runSql(em, sql, params, 'run');
+      await writeSql(em, oneStatement(writes));
     };
   }
-  const product: EventHandler<'inventory.product_created' | 'inventory.product_updated'> = async (em, event) => {
+  const product: EventStep<'inventory.product_created' | 'inventory.product_updated'> = async (em, event) => {
     await rememberProduct(em, event.data, new Date(event.occurredAt));
     await queueWebhooks(em, event);
   };

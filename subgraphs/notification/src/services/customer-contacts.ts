@@ -1,6 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type { SqlStatement } from '../../../../lib/db/sql.js';
-import { CustomerContact } from '../entities/customer-contact.entity.js';
+import { runSql, type SqlStatement, type SqlTarget } from '../../../../lib/db/sql.js';
 
 export interface Contact {
   customerId: string;
@@ -21,6 +19,8 @@ export function rememberContact(c: Contact, sourceAt: Date): SqlStatement {
   };
 }
 
-export function findContact(em: EntityManager, customerId: string): Promise<CustomerContact | null> {
-  return em.findOne(CustomerContact, { customerId });
+/** The address and name this service keeps for a customer; null when it has never heard of them. */
+export async function findContact(em: SqlTarget, customerId: string): Promise<Contact | null> {
+  const row = await runSql<{ email: string; name: string }, 'get'>(em, 'select email, name from customer_contacts where customer_id = ?', [customerId], 'get');
+  return row ? { customerId, email: row.email, name: row.name } : null;
 }

@@ -1,5 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { oneStatement, runSql, type SqlStatement } from '../../../../lib/db/sql.js';
+import { oneStatement, writeSql, type SqlStatement, type SqlTarget } from '../../../../lib/db/sql.js';
 import type { EventEnvelope } from '../../../../lib/events/envelope.js';
 
 /** The body every endpoint receives, in the shape the Standard Webhooks spec recommends. */
@@ -49,7 +48,6 @@ export function webhookRows(event: EventEnvelope): SqlStatement[] {
 }
 
 /** Queues `event` for its endpoints in `em`'s transaction (see `webhookRows`), on its own. */
-export async function queueWebhooks(em: EntityManager, event: EventEnvelope): Promise<void> {
-  const { sql, params } = oneStatement(webhookRows(event));
-  await runSql(em, sql, params, 'run');
+export async function queueWebhooks(em: SqlTarget, event: EventEnvelope): Promise<void> {
+  await writeSql(em, oneStatement(webhookRows(event)));
 }

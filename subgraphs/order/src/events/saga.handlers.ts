@@ -1,28 +1,28 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SqlTarget } from '../../../../lib/db/sql.js';
 import type { FailureReason } from '../../../../lib/events/contracts/common.js';
 import type { EventEnvelope } from '../../../../lib/events/envelope.js';
-import type { EventHandlers } from '../../../../lib/events/handlers.js';
+import type { EventSteps } from '../../../../lib/events/handlers.js';
 import { newEvent } from '../../../../lib/events/record-event.js';
 import type { OrderStatus } from '../entities/order-status.js';
 import { canTransition, lockOrder, transition, type LockedOrder } from '../services/order-transitions.js';
 
 /*
- * Each step is two statements after the consumer's inbox row: lock the order with its facts, then
- * the transition with its events.
+ * Each step is two statements, and two round trips with the consumer's inbox row and COMMIT: lock
+ * the order with its facts, then the transition with its events.
  */
 
 /**
  * Loads and locks the order an event is about. Events can arrive late or after a cancellation: when
  * the transition no longer applies the event is stale and changes nothing.
  */
-async function lockFor(em: EntityManager, orderId: string, to: OrderStatus): Promise<LockedOrder | null> {
+async function lockFor(em: SqlTarget, orderId: string, to: OrderStatus): Promise<LockedOrder | null> {
   const order = await lockOrder(em, orderId);
   if (!order || !canTransition(order.status, to)) return null;
   return order;
 }
 
 /** Fails an order that can still fail, and asks the other services to undo their part. */
-export async function failOrder(em: EntityManager, orderId: string, reason: FailureReason, cause: EventEnvelope): Promise<void> {
+export async function failOrder(em: SqlTarget, orderId: string, reason: FailureReason, cause: EventEnvelope): Promise<void> {
   const order = await lockFor(em, orderId, 'FAILED');
   if (!order) return;
   const { ref, lines, totalCents } = order.facts;
@@ -32,7 +32,7 @@ export async function failOrder(em: EntityManager, orderId: string, reason: Fail
 }
 
 /** The order service's steps of the saga (DESIGN.md). */
-export const sagaHandlers: EventHandlers = {
+export const sagaSteps: EventSteps = {
   'inventory.stock_reserved': async (em, event) => {
     const order = await lockFor(em, event.data.orderId, 'RESERVED');
     if (!order) return;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql, type SqlStatement } from '../../../../lib/db/sql.js';
+import { runSql, type SqlStatement, type SqlTarget } from '../../../../lib/db/sql.js';
 import type { EventEnvelope } from '../../../../lib/events/envelope.js';
 import { newEvent, writeEvents, type EventCause } from '../../../../lib/events/record-event.js';
 import { AppError, ErrorCode } from '../../../../lib/errors.js';
@@ -66,7 +65,7 @@ interface LockedRow {
  * order never interleave) and reads it with its customer and lines, in one statement; null when
  * there is no such order.
  */
-export async function lockOrder(em: EntityManager, orderId: string): Promise<LockedOrder | null> {
+export async function lockOrder(em: SqlTarget, orderId: string): Promise<LockedOrder | null> {
   const rows = await runSql<LockedRow>(
     em,
     `select o.id, o.customer_id, o.status, o.status_sequence, o.total_cents, o.payment_method_id,
@@ -108,7 +107,7 @@ function historyRow(orderId: string, status: OrderStatus, reason: string | null,
  * the state machine does not allow it.
  */
 export async function transition(
-  em: EntityManager,
+  em: SqlTarget,
   order: LockedOrder,
   to: OrderStatus,
   opts: { reason?: string | null; cause?: EventCause; trackingNumber?: string },

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql, valuesList, type SqlStatement } from '../../../../lib/db/sql.js';
+import { runSql, valuesList, type SqlStatement, type SqlTarget } from '../../../../lib/db/sql.js';
 import type { EventData } from '../../../../lib/events/contracts/index.js';
 import type { EventEnvelope } from '../../../../lib/events/envelope.js';
 import { newEvent, writeEvents } from '../../../../lib/events/record-event.js';
@@ -31,7 +30,7 @@ interface ChargeFacts {
  * one statement. The insert comes before the processor is called: a second consumer handling the
  * same order at the same time waits on the unique order id here, and then inserts nothing.
  */
-function startPayment(em: EntityManager, event: PaymentRequested) {
+function startPayment(em: SqlTarget, event: PaymentRequested) {
   const { orderId, customerId, amountCents, paymentMethodId } = event.data;
   const now = new Date();
   return runSql<ChargeFacts, 'get'>(
@@ -84,7 +83,7 @@ function settle(paymentId: string, outcome: { status: PaymentStatus; failureCode
  * Two statements around the processor call: one starts the payment and reads the card, one
  * records the attempts, the outcome and its event.
  */
-export async function chargeOrder(em: EntityManager, processor: CardProcessor, event: PaymentRequested, policy: RetryPolicy): Promise<void> {
+export async function chargeOrder(em: SqlTarget, processor: CardProcessor, event: PaymentRequested, policy: RetryPolicy): Promise<void> {
   const { orderId, customerId, amountCents } = event.data;
   const facts = (await startPayment(em, event))!;
   if (facts.existing_status && isSettled({ status: facts.existing_status })) return;
