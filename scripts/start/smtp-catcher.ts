@@ -34,6 +34,12 @@ export interface SmtpCatcherOptions {
   httpPort?: number;
   /** How many messages to keep; older ones are forgotten. */
   keep?: number;
+  /**
+   * False keeps only the SMTP envelope of each message (who from, who to), without parsing it:
+   * for a benchmark, where the catcher stands for a relay on another machine and parsing every
+   * mail would take CPU from the services measured beside it. Default true.
+   */
+  parse?: boolean;
 }
 
 export interface SmtpCatcher {
@@ -96,22 +102,28 @@ export async function startSmtpCatcher(opts: SmtpCatcherOptions = {}): Promise<S
     closeTimeout: 500,
     logger: false,
     onData(stream, session, callback) {
+      const envelope = { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null, to: session.envelope.rcptTo.map((r) => r.address) };
+      const caught = (mail: Omit<CaughtMail, 'id' | 'receivedAt' | 'envelope'>) => {
+        messages.push({ id: nextId++, receivedAt: new Date().toISOString(), envelope, ...mail });
+        messages.splice(0, Math.max(0, messages.length - keep));
+        callback();
+      };
+      if (opts.parse === false) {
+        stream.on('end', () => caught({ from: envelope.from ?? '', to: envelope.to.join(', '), subject: '', messageId: null, text: '', html: null }));
+        stream.on('error', (err) => callback(err));
+        stream.resume();
+        return;
+      }
       simpleParser(stream).then(
-        (mail) => {
-          messages.push({
-            id: nextId++,
-            receivedAt: new Date().toISOString(),
-            envelope: { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null, to: session.envelope.rcptTo.map((r) => r.address) },
+        (mail) =>
+          caught({
             from: addressText(mail.from),
             to: addressText(mail.to),
             subject: mail.subject ?? '',
             messageId: mail.messageId ?? null,
             text: mail.text ?? '',
             html: mail.html || null,
-          });
-          messages.splice(0, Math.max(0, messages.length - keep));
-          callback();
-        },
+          }),
         (err: Error) => callback(err),
       );
     },
