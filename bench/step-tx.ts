@@ -85,15 +85,10 @@ async function main(): Promise<number> {
         }
       },
       async step(event: EventEnvelope<EventData<'order.placed'>>) {
-        const tx = await StepTx.begin(db.orm);
-        try {
+        await StepTx.run(db.orm, async (tx) => {
           tx.queue({ sql: INBOX, params: ['bench', event.id, event.type] });
           await reserveOrder(tx, event);
-          await tx.commit();
-        } catch (err) {
-          await tx.rollback();
-          throw err;
-        }
+        });
       },
     };
 

@@ -32,7 +32,7 @@ interface KnexPool {
  *
  * For the saga's consumed steps, which are all "lock and read, decide, write": a step is two round
  * trips (`begin; <inbox row>; <lock and read>`, then `<writes>; commit`) where a MikroORM
- * transaction takes five or six, and measured alone (`bench/step-tx.ts`) it costs a fifth of the
+ * transaction takes five or six, and measured alone (`bench/step-tx.ts`) it costs about half the
  * CPU of one. Statements are formatted exactly as MikroORM formats them for `execute` (parameters
  * inlined, the simple query protocol), on a connection lent by the same pool.
  *
@@ -54,6 +54,19 @@ export class StepTx {
     private readonly pool: KnexPool,
     private readonly connection: PgConnection,
   ) {}
+
+  /** Runs `fn` in a step transaction on `orm`: commits when it resolves, rolls back when it throws. */
+  static async run<T>(orm: MikroORM, fn: (tx: StepTx) => Promise<T>): Promise<T> {
+    const tx = await StepTx.begin(orm);
+    try {
+      const result = await fn(tx);
+      await tx.commit();
+      return result;
+    } catch (err) {
+      await tx.rollback();
+      throw err;
+    }
+  }
 
   /** Borrows a connection from `orm`'s pool; nothing is sent until the first read or the commit. */
   static async begin(orm: MikroORM): Promise<StepTx> {

@@ -2,29 +2,38 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { ConsumerMessages, JsMsg } from 'nats';
 import { SpanKind } from '@opentelemetry/api';
+import type { SqlStatement } from '../db/sql.js';
+import { StepTx } from '../db/step-tx.js';
 import type { Logger } from '../logger.js';
 import { extractTraceContext, inSpan, markActiveSpanFailed } from '../observability/tracing.js';
 import type { EventBus } from './bus.js';
 import { EVENTS, isEventType } from './contracts/index.js';
 import { EnvelopeSchema, type EventEnvelope } from './envelope.js';
-import { StepTx } from '../db/step-tx.js';
 import type { EventHandlers, EventSteps } from './handlers.js';
 
 /** A durable subscription: one subject of one stream, handled inside a transaction with the inbox. */
-export interface Subscription {
+export type Subscription = SubscriptionBase &
+  (
+    | { handle(em: EntityManager, envelope: EventEnvelope, meta: MessageMeta): Promise<void>; step?: never }
+    | { step(tx: StepTx, envelope: EventEnvelope, meta: MessageMeta): Promise<void>; handle?: never }
+  );
+
+interface SubscriptionBase {
   durable: string;
   stream: string;
   subject: string;
   /** Validates the raw envelope; throwing sends the message to the dead-letter subject at once. */
   validate(envelope: EventEnvelope): void;
-  /** Either `handle`, in a MikroORM transaction, or `step`, in a step transaction. */
-  handle?(em: EntityManager, envelope: EventEnvelope, meta: MessageMeta): Promise<void>;
-  step?(tx: StepTx, envelope: EventEnvelope, meta: MessageMeta): Promise<void>;
   /**
    * For subscriptions to the dead-letter stream itself: a message that cannot be handled is logged
    * and dropped (invalid) or retried at the longest backoff, never dead-lettered again in a loop.
    */
   isDeadLetterConsumer?: boolean;
+}
+
+/** The row that marks an event handled by a consumer; its key refuses the same event twice. */
+function inboxRow(sub: SubscriptionBase, envelope: EventEnvelope): SqlStatement {
+  return { sql: 'insert into inbox_events (consumer, event_id, type, handled_at) values (?, ?, ?, now())', params: [sub.durable, envelope.id, envelope.type] };
 }
 
 /** What the message says about itself beyond the envelope. */
@@ -54,7 +63,7 @@ export interface ConsumerStats {
 export function subscriptionsFor(bus: EventBus, service: string, handlers: EventHandlers, steps: EventSteps = {}): Subscription[] {
   const both = Object.keys(handlers).filter((type) => type in steps);
   if (both.length) throw new Error(`${both.join(', ')}: an event type has either a handler or a step, not both`);
-  const subscription = (type: string): Subscription => ({
+  const subscription = (type: string): SubscriptionBase => ({
     durable: `${service}_${type.replace(/\./g, '_')}`,
     stream: bus.eventsStream,
     subject: bus.subject(type),
@@ -65,8 +74,8 @@ export function subscriptionsFor(bus: EventBus, service: string, handlers: Event
     },
   });
   return [
-    ...Object.entries(handlers).map(([type, handle]) => ({ ...subscription(type), handle: handle as Subscription['handle'] })),
-    ...Object.entries(steps).map(([type, step]) => ({ ...subscription(type), step: step as Subscription['step'] })),
+    ...Object.entries(handlers).map(([type, handle]): Subscription => ({ ...subscription(type), handle: handle as Extract<Subscription, { handle: unknown }>['handle'] })),
+    ...Object.entries(steps).map(([type, step]): Subscription => ({ ...subscription(type), step: step as Extract<Subscription, { step: unknown }>['step'] })),
   ];
 }
 
@@ -173,7 +182,7 @@ export class EventConsumers {
     const about = { consumer: sub.durable, eventId: envelope.id, eventType: envelope.type, correlationId: envelope.correlationId, deliveries };
     try {
       const meta = { deadLetterConsumer: msg.headers?.get('dead-letter-consumer') || undefined };
-      const fresh = sub.step ? await this.stepOnce(sub, sub.step, envelope, meta) : await this.handleOnce(sub, envelope, meta);
+      const fresh = sub.step ? await this.stepOnce(sub, sub.step, envelope, meta) : await this.handleOnce(sub, sub.handle, envelope, meta);
       msg.ack();
       if (fresh) {
         this.stats.handled++;
@@ -201,23 +210,19 @@ export class EventConsumers {
    * acks; false when the inbox already had the event. Begin and commit on one fork: `transactional`
    * would fork again, copy the event manager and merge the results into a parent thrown away next.
    */
-  private async handleOnce(sub: Subscription, envelope: EventEnvelope, meta: MessageMeta): Promise<boolean> {
+  private async handleOnce(sub: Subscription, handle: NonNullable<Subscription['handle']>, envelope: EventEnvelope, meta: MessageMeta): Promise<boolean> {
     const em = this.orm.em.fork() as EntityManager;
     await em.begin();
     try {
+      const inbox = inboxRow(sub, envelope);
       const rows = await em
         .getConnection()
-        .execute<{ event_id: string }[]>(
-          'insert into inbox_events (consumer, event_id, type, handled_at) values (?, ?, ?, now()) on conflict do nothing returning event_id',
-          [sub.durable, envelope.id, envelope.type],
-          'all',
-          em.getTransactionContext(),
-        );
+        .execute<{ event_id: string }[]>(`${inbox.sql} on conflict do nothing returning event_id`, inbox.params, 'all', em.getTransactionContext());
       if (rows.length === 0) {
         await em.rollback();
         return false;
       }
-      await sub.handle!(em, envelope, meta);
+      await handle(em, envelope, meta);
       await em.commit();
       return true;
     } catch (err) {
@@ -233,17 +238,13 @@ export class EventConsumers {
    * writes with the commit: two round trips where `handleOnce` takes five or more.
    */
   private async stepOnce(sub: Subscription, step: NonNullable<Subscription['step']>, envelope: EventEnvelope, meta: MessageMeta): Promise<boolean> {
-    const tx = await StepTx.begin(this.orm);
     try {
-      tx.queue({
-        sql: 'insert into inbox_events (consumer, event_id, type, handled_at) values (?, ?, ?, now())',
-        params: [sub.durable, envelope.id, envelope.type],
+      await StepTx.run(this.orm, async (tx) => {
+        tx.queue(inboxRow(sub, envelope));
+        await step(tx, envelope, meta);
       });
-      await step(tx, envelope, meta);
-      await tx.commit();
       return true;
     } catch (err) {
-      await tx.rollback();
       if (err instanceof UniqueConstraintViolationException && (err as { constraint?: string }).constraint === 'inbox_events_pkey') return false;
       throw err;
     }

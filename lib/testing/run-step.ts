@@ -6,13 +6,10 @@ import { StepTx } from '../db/step-tx.js';
  * row); resolves to the round trips it took.
  */
 export async function runStep<E>(orm: MikroORM, step: (tx: StepTx, event: E) => Promise<void>, event: E): Promise<number> {
-  const tx = await StepTx.begin(orm);
-  try {
-    await step(tx, event);
-    await tx.commit();
-    return tx.roundTrips;
-  } catch (err) {
-    await tx.rollback();
-    throw err;
-  }
+  let used: StepTx | undefined;
+  await StepTx.run(orm, (tx) => {
+    used = tx;
+    return step(tx, event);
+  });
+  return used!.roundTrips;
 }
