@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from '../lib/testing/stack.js';
 import { waitFor } from '../lib/testing/wait.js';
 import { startSmtpCatcher, type CaughtMail, type SmtpCatcher } from '../scripts/start/smtp-catcher.js';
@@ -45,13 +45,21 @@ describe('notifications: email over SMTP and signed webhooks', () => {
       await stack.adminToken(),
     );
     expect(res.errors).toBeUndefined();
+    live.add(res.data.registerWebhook.endpoint.id);
     return { id: res.data.registerWebhook.endpoint.id, secret: res.data.registerWebhook.secret };
   }
 
   async function deleteWebhook(id: string): Promise<void> {
     const res = await stack.query(`mutation($id: ID!) { deleteWebhook(id: $id) { id active } }`, { id }, await stack.adminToken());
     expect(res.data.deleteWebhook).toEqual({ id, active: false });
+    live.delete(id);
   }
+
+  /** Endpoints registered and not deleted yet: a test that fails before its own clean-up must not feed the next one. */
+  const live = new Set<string>();
+  afterEach(async () => {
+    for (const id of [...live]) await deleteWebhook(id);
+  });
 
   async function deliveries(endpointId: string, status?: string) {
     const res = await stack.query(DELIVERIES, { endpointId, status }, await stack.adminToken());
@@ -242,9 +250,10 @@ describe('notifications: email over SMTP and signed webhooks', () => {
     const endpoint = await registerWebhook(hooks.url, ['customer.registered']);
     await stack.registerCustomer('Unlucky Receiver');
 
+    // Count and page are two statements: wait for both to show it.
     const [delivery] = (await waitFor('the delivery to fail', async () => {
       const page = await deliveries(endpoint.id, 'FAILED');
-      return page.totalCount === 1 ? page : undefined;
+      return page.totalCount === 1 && page.nodes.length === 1 ? page : undefined;
     })).nodes;
     expect(delivery).toMatchObject({ status: 'FAILED', attempts: WEBHOOK_RETRIES_MS.split(',').length + 1, lastStatusCode: 503, lastError: 'HTTP 503', sentAt: null });
     expect(hooks.requests).toHaveLength(delivery.attempts);
