@@ -12,9 +12,10 @@ import type { MovementInput } from './stock-movement.service.js';
  * Each is also idempotent on its own, through reservation states and the unique
  * (order_id, product_id) index, should the same event ever get past the inbox twice.
  *
- * They run once per order each, so they speak SQL: a step locks what it reads in one statement and
- * writes everything (reservations, stock, the audit movements, its event) in one more, set-based
- * over the order's lines, where the entity API would take a round trip per kind of row.
+ * They run once per order each, so they speak SQL: a step locks what it reads in one round trip and
+ * writes everything (reservations, stock, the audit movements, its event) in one statement, set-based
+ * over the order's lines, which the consumer's step transaction sends with COMMIT; the entity API
+ * would take a round trip per kind of row.
  */
 
 type OrderPlaced = EventEnvelope<EventData<'order.placed'>>;
