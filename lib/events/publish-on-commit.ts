@@ -1,4 +1,6 @@
 import type { EntityManager, EventSubscriber, FlushEventArgs, MikroORM, TransactionEventArgs } from '@mikro-orm/core';
+import type { SqlTarget } from '../db/sql.js';
+import { StepTx } from '../db/step-tx.js';
 import type { EventEnvelope } from './envelope.js';
 import { OutboxEvent } from './outbox-event.entity.js';
 
@@ -54,17 +56,16 @@ export function publishOnCommit(orm: MikroORM, handOver: HandOver): void {
   orm.em.getEventManager().registerSubscriber(subscriber);
 }
 
-/** Hands over events whose transaction has committed, to the relay of `orm` (a step transaction's hook). */
-export function handOverCommitted(orm: MikroORM, envelopes: readonly EventEnvelope[]): void {
-  handOvers.get(orm.config)?.([...envelopes]);
-}
-
 /**
- * For events `em` has just written with SQL: they go to the relay when `em`'s transaction commits,
- * or now when `em` is in none (the statement that wrote them has committed). Without a relay
- * they wait in the outbox for its first poll.
+ * For events `em` has just written with SQL: they go to the relay when `em`'s transaction commits
+ * (a step transaction's too), or now when `em` is in none (the statement that wrote them has
+ * committed). Without a relay they wait in the outbox for its first poll.
  */
-export function handOverOnCommit(em: EntityManager, envelopes: readonly EventEnvelope[]): void {
+export function handOverOnCommit(em: SqlTarget, envelopes: readonly EventEnvelope[]): void {
+  if (em instanceof StepTx) {
+    em.afterCommit(() => handOvers.get(em.orm.config)?.([...envelopes]));
+    return;
+  }
   const trx = em.getTransactionContext<object>();
   if (!trx) {
     handOvers.get(em.config)?.([...envelopes]);

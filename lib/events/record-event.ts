@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { oneStatement, valuesList, writeSql, type SqlStatement, type SqlTarget } from '../db/sql.js';
-import { StepTx } from '../db/step-tx.js';
 import { traceparentOf } from '../observability/tracing.js';
 import { EVENTS, type EventData, type EventType } from './contracts/index.js';
 import type { EventEnvelope } from './envelope.js';
 import { OutboxEvent } from './outbox-event.entity.js';
-import { handOverCommitted, handOverOnCommit } from './publish-on-commit.js';
+import { handOverOnCommit } from './publish-on-commit.js';
 
 /** What caused an event: another event (a saga step) or a client request (by its request id). */
 export type EventCause = EventEnvelope | { requestId: string };
@@ -69,6 +68,5 @@ export async function writeEvents(to: SqlTarget, events: readonly EventEnvelope[
   const rows = valuesList(events.map((e) => [e.id, e.type, e.aggregateId, e, new Date(e.occurredAt)]));
   const outbox = { sql: `insert into outbox_events (id, type, aggregate_id, envelope, created_at) values ${rows.sql}`, params: rows.params };
   await writeSql(to, oneStatement([...alongside, outbox]));
-  if (to instanceof StepTx) to.afterCommit(() => handOverCommitted(to.orm, events));
-  else handOverOnCommit(to, events);
+  handOverOnCommit(to, events);
 }

@@ -6,7 +6,7 @@ import { assembleSubgraphApp, type SubgraphApp } from '../../../lib/subgraph/sub
 import { createSubgraphServer } from '../../../lib/subgraph/subgraph-server.js';
 import type { PaymentConfig } from './config.js';
 import { ormOptions } from './db.js';
-import { paymentEventHandlers } from './events/handlers.js';
+import { paymentEventWork } from './events/handlers.js';
 import { createLoaders } from './loaders.js';
 import type { CardProcessor } from './processor/card-processor.js';
 import { TestCardProcessor } from './processor/test-card-processor.js';
@@ -17,7 +17,7 @@ export interface PaymentApp extends SubgraphApp {
   /** The one processor instance that both the mutations and the saga handlers use. */
   processor: CardProcessor;
   /** For the consumers of `order.payment_requested` (a step), `order.cancelled` and `order.failed`. */
-  eventHandlers: ReturnType<typeof paymentEventHandlers>;
+  eventWork: ReturnType<typeof paymentEventWork>;
 }
 
 export interface PaymentAppOptions {
@@ -30,8 +30,8 @@ export async function createPaymentApp(config: PaymentConfig, opts: PaymentAppOp
   const logger = createLogger('payment', config.logLevel);
   const processor = opts.processor ?? new TestCardProcessor();
   const db = await initOrm(ormOptions(config));
-  const eventHandlers = paymentEventHandlers(processor, { transientDelaysMs: config.retryDelaysMs });
-  const messaging = subgraphMessaging(config, { service: 'payment', orm: db.orm, logger, ...eventHandlers });
+  const eventWork = paymentEventWork(processor, { transientDelaysMs: config.retryDelaysMs });
+  const messaging = subgraphMessaging(config, { service: 'payment', orm: db.orm, logger, ...eventWork });
   const server = createSubgraphServer({
     name: 'payment',
     typeDefs: loadSubgraphTypeDefs('payment'),
@@ -44,5 +44,5 @@ export async function createPaymentApp(config: PaymentConfig, opts: PaymentAppOp
     readiness: [messaging.readiness()],
   });
   const app = assembleSubgraphApp({ name: 'payment', host: config.host, port: config.port, db, logger, server, messaging });
-  return { ...app, processor, eventHandlers };
+  return { ...app, processor, eventWork };
 }

@@ -13,7 +13,7 @@ import { PaymentMethod } from './entities/payment-method.entity.js';
 import { PaymentTransaction } from './entities/payment-transaction.entity.js';
 import { Payment } from './entities/payment.entity.js';
 import { Refund } from './entities/refund.entity.js';
-import { paymentEventHandlers } from './events/handlers.js';
+import { paymentEventWork } from './events/handlers.js';
 import { TEST_CARDS, TestCardProcessor } from './processor/test-card-processor.js';
 import { validateCard, type CardInput } from './services/card-validation.js';
 import { addPaymentMethod, removePaymentMethod } from './services/payment-method.service.js';
@@ -21,7 +21,7 @@ import { refundPayment } from './services/refund.service.js';
 
 const processor = new TestCardProcessor();
 // Short waits keep the suite fast; the policy's shape (three transient retries) is the default's.
-const handlers = paymentEventHandlers(processor, { transientDelaysMs: [5, 10, 20] });
+const work = paymentEventWork(processor, { transientDelaysMs: [5, 10, 20] });
 const nextYear = new Date().getUTCFullYear() + 1;
 const db = useTestDatabase('payment', ormOptions, { dbPoolMax: 4 });
 
@@ -44,9 +44,9 @@ function envelope<T extends EventType>(type: T, data: EventData<T>): EventEnvelo
 
 /** Handles an event the way the consumer does: the charge in a step transaction, refunds in a MikroORM one. */
 function handle<T extends 'order.payment_requested' | 'order.cancelled' | 'order.failed'>(event: EventEnvelope<EventData<T>>) {
-  const step = handlers.steps[event.type as T] as EventStep<T> | undefined;
+  const step = work.steps[event.type as T] as EventStep<T> | undefined;
   if (step) return runStep(db.orm, step, event);
-  const handler = handlers.handlers[event.type as T] as EventHandler<T>;
+  const handler = work.handlers[event.type as T] as EventHandler<T>;
   return fork().transactional((em) => handler(em, event));
 }
 
@@ -231,7 +231,7 @@ describe('charging an order', () => {
     const who = customer();
     const method = await addCard(who.id, TEST_CARDS.rateLimited);
     const event = paymentRequested(who.id, method.id);
-    const oneRetry = paymentEventHandlers(processor, { transientDelaysMs: [5] });
+    const oneRetry = paymentEventWork(processor, { transientDelaysMs: [5] });
     await runStep(db.orm, oneRetry.steps['order.payment_requested']!, event);
     const { payment, events } = await paymentOf(event.data.orderId);
     expect(payment).toMatchObject({ status: 'FAILED', attempts: 2, failureCode: 'PAYMENT_ERROR' });
@@ -286,7 +286,7 @@ describe('charging exactly once', () => {
     const event = paymentRequested(who.id, method.id);
     const before = processor.chargesMade;
     const crashed = runStep(db.orm, async (tx, e: typeof event) => {
-      await handlers.steps['order.payment_requested']!(tx, e);
+      await work.steps['order.payment_requested']!(tx, e);
       throw new Error('connection lost before commit');
     }, event);
     await expect(crashed).rejects.toThrow('connection lost');

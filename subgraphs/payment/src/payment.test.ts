@@ -228,7 +228,7 @@ describe('payment mutations over HTTP', () => {
       causationId: null,
       data,
     };
-    await runStep(app.db.orm, app.eventHandlers.steps['order.payment_requested']!, event);
+    await runStep(app.db.orm, app.eventWork.steps['order.payment_requested']!, event);
     const captured = await app.db.orm.em.fork().findOneOrFail(Payment, { orderId });
     expect((await gql(REFUND, { id: captured.id, cents: 1000 }, carol)).body.errors?.[0].extensions.code).toBe('FORBIDDEN');
     expect((await gql(REFUND, { id: 'nope', cents: 1000 }, admin)).body.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');

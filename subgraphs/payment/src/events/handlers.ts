@@ -8,7 +8,7 @@ import { refundForOrder } from '../services/refund.service.js';
  * The payment side of the order saga: what this service does with each event it consumes. The
  * charge, which every order needs, is a step; refunds use the entity API.
  */
-export function paymentEventHandlers(processor: CardProcessor, retryPolicy: RetryPolicy): { handlers: EventHandlers; steps: EventSteps } {
+export function paymentEventWork(processor: CardProcessor, retryPolicy: RetryPolicy): { handlers: EventHandlers; steps: EventSteps } {
   return {
     steps: {
       'order.payment_requested': async (tx, event) => {
